@@ -1,0 +1,146 @@
+/* cgi-redirect's answer: the status and Location for one request. */
+#include "config.h"
+
+#include "redirect.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "host.h"
+#include "target.h"
+#include "url.h"
+
+int method_is_token(const char *m)
+{
+	size_t i;
+
+	for (i = 0; m[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)m[i];
+
+		if (i >= METHOD_MAX)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c)))
+			return 0;
+	}
+	return i > 0;
+}
+
+/* Redirects keep the method for anything but GET and HEAD, so a POST
+ * keeps its body (RFC 9110 §15.4.8); lighttpd's url.redirect does the
+ * same with 308. */
+static int pick_status(const struct settings *s, const char *method)
+{
+	if (settings_isset(s, SET_REDIRECT_STATUS))
+		return (int)settings_num(s, SET_REDIRECT_STATUS);
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		return 302;
+	return 307;
+}
+
+static int request_is_https(const struct reqview *r)
+{
+	const char *https = req_get0(r, "HTTPS");
+	const char *scheme = req_get0(r, "REQUEST_SCHEME");
+
+	if (strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0)
+		return 1;
+	return strcasecmp(scheme, "https") == 0;
+}
+
+/* The host the client used: SERVER_NAME is what the server accepted for
+ * this request (RFC 9112 §3.2.2: the absolute-form authority wins over
+ * Host), HTTP_HOST only when the server set no SERVER_NAME. */
+static const char *request_host(const struct reqview *r, struct host *h)
+{
+	const char *name = req_get0(r, "SERVER_NAME");
+	const char *err;
+
+	if (name[0] == '\0')
+		name = req_get0(r, "HTTP_HOST");
+	if (name[0] == '\0')
+		return "no host name in the request";
+	if ((err = host_parse(name, strlen(name), h)) != NULL)
+		return err;
+	if (h->kind == HOST_IPV4 && !h->canonical)
+		return "IPv4 host not in dotted-decimal form";
+	if (h->loopback && !host_addr_is_loopback(req_get0(r, "REMOTE_ADDR")))
+		return "loopback host name from a remote client";
+	return NULL;
+}
+
+/* Base from the request: its scheme and host with the agent's port. */
+static const char *derived_base(const struct settings *s,
+				const struct reqview *r, struct base_url *b,
+				int *status)
+{
+	struct base_url agent;
+	struct host h;
+	const char *err;
+	size_t n;
+
+	*status = 500;
+	if (!settings_isset(s, SET_AGENT_URL))
+		return "neither public_url nor agent_url is set";
+	if (base_url_parse(settings_str(s, SET_AGENT_URL),
+			   strlen(settings_str(s, SET_AGENT_URL)), &agent) != NULL)
+		return "agent_url is invalid";
+	*status = 400;
+	if ((err = request_host(r, &h)) != NULL)
+		return err;
+	memset(b, 0, sizeof(*b));
+	b->https = request_is_https(r);
+	b->port = agent.port;
+	n = h.kind == HOST_IPV6 ? h.name_len + 2 : h.name_len;
+	if (n >= sizeof(b->host))
+		return "host name too long";
+	memcpy(b->host, h.kind == HOST_IPV6 ? h.name - 1 : h.name, n);
+	b->host[n] = '\0';
+	memcpy(b->prefix, agent.prefix, sizeof(b->prefix));
+	return NULL;
+}
+
+static const char *pick_base(const struct settings *s, const struct reqview *r,
+			     struct base_url *b, int *status)
+{
+	const char *pub = settings_str(s, SET_PUBLIC_URL);
+
+	if (pub[0] == '\0')
+		return derived_base(s, r, b, status);
+	*status = 500;
+	return base_url_parse(pub, strlen(pub), b) == NULL ? NULL
+		: "public_url is invalid";
+}
+
+const char *redirect_build(const struct settings *s, const struct reqview *r,
+			   struct redirect *out)
+{
+	struct target_src src;
+	struct target t;
+	struct base_url base;
+	const char *method = req_get0(r, "REQUEST_METHOD"), *err;
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	out->status = 400;
+	if (!method_is_token(method))
+		return "invalid request method";
+	if ((err = pick_base(s, r, &base, &out->status)) != NULL)
+		return err;
+	target_src_from_request(r, &src);
+	if ((err = target_build(&src, settings_str(s, SET_STRIP_PREFIX),
+				base.prefix, &t)) != NULL) {
+		out->status = t.status;
+		return err;
+	}
+	n = base_url_origin(&base, out->location, sizeof(out->location));
+	/* "Location: " and CR LF must fit in one CGI header line too. */
+	if (n < 0 || (size_t)n + t.len + 12 >= sizeof(out->location)) {
+		out->status = 414;
+		return "redirect URL too long";
+	}
+	memcpy(out->location + n, t.buf, t.len + 1);
+	out->location_len = (size_t)n + t.len;
+	out->status = pick_status(s, method);
+	return NULL;
+}

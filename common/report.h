@@ -1,0 +1,27 @@
+/* --check output shared by both programs: the effective settings with
+ * where each came from, and numbered problems. */
+#ifndef AG_REPORT_H
+#define AG_REPORT_H
+
+#include <stdio.h>
+
+#include "settings.h"
+
+struct report {
+	FILE *f;
+	int errors;
+	int warnings;
+};
+
+/* One line per setting: "key = value    (source)". */
+void report_settings(struct report *rep, const struct settings *s);
+
+void report_error(struct report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void report_warning(struct report *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Final line and exit status: 1 with errors, 0 otherwise. */
+int report_finish(struct report *rep);
+
+#endif

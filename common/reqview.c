@@ -1,0 +1,26 @@
+/* A request as the web server describes it: a CGI environment or the
+ * FastCGI parameters of one request, both NAME=value arrays. */
+#include "config.h"
+
+#include "reqview.h"
+
+#include <string.h>
+
+const char *req_get(const struct reqview *r, const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (r->envp == NULL)
+		return NULL;
+	for (i = 0; r->envp[i] != NULL; i++)
+		if (strncmp(r->envp[i], name, n) == 0 && r->envp[i][n] == '=')
+			return r->envp[i] + n + 1;
+	return NULL;
+}
+
+const char *req_get0(const struct reqview *r, const char *name)
+{
+	const char *v = req_get(r, name);
+
+	return v != NULL ? v : "";
+}
