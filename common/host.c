@@ -102,7 +102,8 @@ static const char *ipv4_parse(const char *s, size_t len, struct host *h)
 			return "IPv4 address part over 255";
 		addr |= parts[i] << (24 - 8 * i);
 	}
-	if (nparts < 4 && parts[nparts - 1] >> (8 * (5 - nparts)) != 0)
+	if (nparts > 1 && nparts < 4 &&
+	    (uint64_t)parts[nparts - 1] >> (8 * (5 - nparts)) != 0)
 		return "IPv4 address part too large";
 	if (nparts == 4 && parts[3] > 255)
 		return "IPv4 address part over 255";

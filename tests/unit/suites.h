@@ -1,0 +1,15 @@
+/* Check suites of the unit runner, one per source file under test. */
+#ifndef AG_SUITES_H
+#define AG_SUITES_H
+
+#include <check.h>
+
+Suite *host_suite(void);
+Suite *url_suite(void);
+Suite *settings_suite(void);
+Suite *target_suite(void);
+Suite *log_suite(void);
+Suite *response_suite(void);
+Suite *redirect_suite(void);
+
+#endif
