@@ -88,7 +88,8 @@ static const char *derived_base(const struct settings *s,
 	*status = 400;
 	if ((err = request_host(r, &h)) != NULL)
 		return err;
-	memset(b, 0, sizeof(*b));
+	b->port_given = 1;
+	b->loopback = h.loopback;
 	b->https = request_is_https(r);
 	b->port = agent.port;
 	n = h.kind == HOST_IPV6 ? h.name_len + 2 : h.name_len;
@@ -121,7 +122,8 @@ const char *redirect_build(const struct settings *s, const struct reqview *r,
 	const char *method = req_get0(r, "REQUEST_METHOD"), *err;
 	int n;
 
-	memset(out, 0, sizeof(*out));
+	out->location[0] = '\0';
+	out->location_len = 0;
 	out->status = 400;
 	if (!method_is_token(method))
 		return "invalid request method";

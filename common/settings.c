@@ -337,7 +337,8 @@ void settings_defaults(struct settings *s)
 	int k;
 	char err[8];
 
-	memset(s, 0, sizeof(*s));
+	/* No memset of the whole struct: cgi-redirect starts once per request
+	 * and every value is fully set below. */
 	for (k = 0; k < SET_COUNT; k++)
 		(void)settings_set(s, (enum setting_key)k, table[k].dflt,
 				   strlen(table[k].dflt), SRC_DEFAULT, 0, err,
