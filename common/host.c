@@ -179,11 +179,10 @@ static int ipv6_is_loopback(const struct in6_addr *a)
 {
 	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0,
 						 0, 0, 0, 0, 0xff, 0xff};
-	static const unsigned char zero[12];
-	static const unsigned char zero16[16];
+	static const unsigned char zero[16];
 
-	if (memcmp(a->s6_addr, zero16, 16) == 0 ||
-	    (memcmp(a->s6_addr, zero, 15) == 0 && a->s6_addr[15] == 1))
+	/* :: and ::1 */
+	if (memcmp(a->s6_addr, zero, 15) == 0 && a->s6_addr[15] <= 1)
 		return 1;
 	/* v4-mapped and v4-compatible forms of 127/8 and 0/8 */
 	if (memcmp(a->s6_addr, mapped, 12) == 0 ||
@@ -201,6 +200,14 @@ static const char *ipv6_parse(const char *s, size_t len, struct host *h)
 		return "bad IPv6 address";
 	if (memchr(s, '%', len) != NULL)
 		return "IPv6 zone identifiers are not allowed";
+	/* inet_pton stops at a NUL: check every byte, not just the prefix */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!is_digit(c) && !(lower(c) >= 'a' && lower(c) <= 'f') &&
+		    c != ':' && c != '.')
+			return "bad IPv6 address";
+	}
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	if (inet_pton(AF_INET6, buf, &a) != 1)

@@ -119,6 +119,20 @@ START_TEST(test_host_parse)
 }
 END_TEST
 
+/* Bytes after a NUL must not be ignored (found by fuzz_host). */
+START_TEST(test_host_nul)
+{
+	static const char v6[] = "[::ff\0\0.0.1]:1";
+	static const char v4[] = "127.0.0.1\0.evil";
+	static const char dns[] = "a.example\0b";
+	struct host h;
+
+	ck_assert_ptr_nonnull(host_parse(v6, sizeof(v6) - 1, &h));
+	ck_assert_ptr_nonnull(host_parse(v4, sizeof(v4) - 1, &h));
+	ck_assert_ptr_nonnull(host_parse(dns, sizeof(dns) - 1, &h));
+}
+END_TEST
+
 START_TEST(test_host_long_name)
 {
 	char name[300];
@@ -167,6 +181,7 @@ Suite *host_suite(void)
 
 	tcase_add_loop_test(tc, test_host_parse, 0, NROWS(host_rows));
 	tcase_add_test(tc, test_host_long_name);
+	tcase_add_test(tc, test_host_nul);
 	tcase_add_loop_test(tc, test_addr_loopback, 0, NROWS(addr_rows));
 	suite_add_tcase(s, tc);
 	return s;
