@@ -32,4 +32,52 @@
 /* Logged request URIs are escaped and cut to this many bytes. */
 #define LOG_URI_MAX 512
 
+/* fcgi-relay: request headers sent to the agent. A single header line and
+ * the whole set are capped like Apache's LimitRequestFieldSize (8190) and a
+ * generous LimitRequestFields; above them the client gets 431. */
+#define REQ_HEADER_LINE_MAX 8190
+#define REQ_HEADERS_MAX (64 * 1024)
+#define REQ_HEADER_COUNT_MAX 200
+
+/* fcgi-relay: the agent's response head. A line must stay below Apache's
+ * CGI header line buffer (MAX_STRING_LEN 8192 with CR LF); the head as a
+ * whole is capped like lighttpd's backend heads. */
+#define RESP_LINE_MAX 8189
+#define RESP_HEAD_MAX (64 * 1024)
+#define RESP_HEADER_COUNT_MAX 200
+
+/* fcgi-relay: Connection tokens remembered per request. */
+#define CONN_TOKENS_MAX 16
+
+/* fcgi-relay: request body bytes read and thrown away after an early
+ * answer (400/413/502 before the body was used) so a kept FastCGI
+ * connection stays in step; beyond this the connection is closed. */
+#define RELAY_DRAIN_MAX (1024L * 1024)
+
+/* fcgi-relay: --check gives the agent this long to answer. */
+#define CHECK_TIMEOUT_MS 3000
+
+/* fcgi-relay: longest blocking read or write on the web server's FastCGI
+ * connection, so a stalled peer cannot pin a worker for ever. */
+#define FCGI_IO_TIMEOUT_S 300
+
+/* fcgi-relay: send buffer of a FastCGI connection: small, so lighttpd
+ * streams a large body instead of spilling it to temp files. */
+#define FCGI_SNDBUF 16384
+
+/* fcgi-relay: backlog of a --listen socket. */
+#define LISTEN_BACKLOG 128
+
+/* fcgi-relay: pause after accept() fails for lack of descriptors (EMFILE,
+ * ENFILE), doubling up to the maximum. */
+#define ACCEPT_BACKOFF_MIN_MS 10
+#define ACCEPT_BACKOFF_MAX_MS 1000
+
+/* fcgi-relay: Retry-After seconds of a 503 when every worker is busy. */
+#define BUSY_RETRY_AFTER_S 1
+
+/* fcgi-relay: how often the progress callback looks at the clock, and
+ * polls the client connection for a hang-up while the agent is silent. */
+#define HUP_POLL_MS 250
+
 #endif

@@ -725,6 +725,16 @@ def request(port, method, target, headers=(), body=b"", host=None,
     return raw_request(port, data, method, timeout)
 
 
+def fetch(port, method, target, **kw):
+    """request(), but a failed exchange (reset, timeout, garbage) gives a
+    Response with status None and the error as reason, so one bad answer
+    is one failed test point rather than the end of the test."""
+    try:
+        return request(port, method, target, **kw)
+    except (OSError, ValueError) as e:
+        return Response(None, "%s: %s" % (type(e).__name__, e), None, [], b"")
+
+
 def http_request(port, method, path, body=None, headers=None, timeout=IO_TIMEOUT):
     """A request through http.client (a normal client: it encodes and frames
     the way libraries do); returns a Response."""
@@ -760,3 +770,45 @@ def follow(resp, method="GET", body=b"", headers=(), timeout=IO_TIMEOUT):
 
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
+
+
+# ------------------------------------------------------ the program itself
+
+def cgi_env(**kw):
+    """A minimal CGI/1.1 environment (RFC 3875 §4.1) for running a program
+    directly, without a web server; keyword arguments add or override
+    variables (a value of None removes one)."""
+    env = {"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "GET",
+           "REQUEST_URI": "/", "SCRIPT_NAME": "", "PATH_INFO": "/",
+           "QUERY_STRING": "", "SERVER_NAME": "gateway.example",
+           "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+           "REMOTE_ADDR": "192.0.2.1", "PATH": "/usr/bin:/bin"}
+    for k, v in kw.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
+def run_cgi(env, stdin=b"", args=(), program=None, timeout=IO_TIMEOUT):
+    """Runs a CGI program once with exactly env (bytes values allowed);
+    returns (exit status, stdout bytes, stderr bytes)."""
+    argv = [program or cgi_redirect_path()] + list(args)
+    benv = {k.encode() if isinstance(k, str) else k:
+            v.encode("latin-1") if isinstance(v, str) else v
+            for k, v in env.items()}
+    p = subprocess.run(argv, input=stdin, env=benv, capture_output=True,
+                       timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def parse_cgi(out):
+    """Splits CGI output into (header list, body); header lines must end
+    in CR LF or LF (RFC 3875 §6.3)."""
+    head, sep, body = out.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, body = out.partition(b"\n\n")
+    lines = head.replace(b"\r\n", b"\n").split(b"\n") if head else []
+    return [tuple(x.strip() for x in ln.decode("latin-1").split(":", 1))
+            for ln in lines], body
