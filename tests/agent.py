@@ -183,7 +183,7 @@ async def report(request):
         "http_version": "%d.%d" % tuple(request.version),
         "raw_path": request.raw_path,
         "path": request.path,
-        "query_string": request.query_string,
+        "query_string": request.raw_path.partition("?")[2],
         "headers": [[k.decode("latin-1"), v.decode("latin-1")]
                     for k, v in request.raw_headers],
         "body_length": n,
