@@ -586,54 +586,66 @@ class Response:
 
 
 class _Reader:
+    """Buffered reads from a socket against one deadline; linear in the
+    response size (a bytearray and a read offset, no re-copying)."""
+
     def __init__(self, sock, deadline):
         self.sock = sock
-        self.buf = b""
-        self.raw = b""
+        self.buf = bytearray()
+        self.pos = 0
         self.deadline = deadline
-        self.eof = False
 
     def _fill(self):
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("response not complete in time")
         self.sock.settimeout(left)
-        data = self.sock.recv(65536)
-        if not data:
-            self.eof = True
+        data = self.sock.recv(1 << 18)
         self.buf += data
-        self.raw += data
-        if len(self.raw) > MAX_RESPONSE:
+        if len(self.buf) > MAX_RESPONSE:
             raise ValueError("response larger than %d bytes" % MAX_RESPONSE)
         return data
 
     def until(self, sep):
-        while sep not in self.buf:
+        start = self.pos
+        while True:
+            i = self.buf.find(sep, start)
+            if i >= 0:
+                break
+            start = max(self.pos, len(self.buf) - len(sep) + 1)
             if not self._fill():
                 raise ConnectionError("connection closed before %r" % sep)
-        i = self.buf.index(sep) + len(sep)
-        out, self.buf = self.buf[:i], self.buf[i:]
+        out = bytes(self.buf[self.pos:i + len(sep)])
+        self.pos = i + len(sep)
         return out
 
     def exactly(self, n):
-        while len(self.buf) < n:
+        while len(self.buf) - self.pos < n:
             if not self._fill():
                 raise ConnectionError("connection closed after %d of %d bytes"
-                                      % (len(self.buf), n))
-        out, self.buf = self.buf[:n], self.buf[n:]
+                                      % (len(self.buf) - self.pos, n))
+        out = bytes(self.buf[self.pos:self.pos + n])
+        self.pos += n
         return out
 
     def rest(self):
         while self._fill():
             pass
-        out, self.buf = self.buf, b""
+        out = bytes(self.buf[self.pos:])
+        self.pos = len(self.buf)
         return out
 
+    def raw(self):
+        return bytes(self.buf[:self.pos])
 
-def read_response(sock, method="GET", timeout=IO_TIMEOUT):
+
+def read_response(sock, method="GET", timeout=IO_TIMEOUT, sink=None):
     """Reads one response from sock (interim 1xx skipped): the body framed
     by Content-Length, chunked coding, or the connection's end; none for
-    HEAD, 204 and 304. Raises on a malformed or unfinished response."""
+    HEAD, 204 and 304. Raises on a malformed or unfinished response.
+    With sink (a callable), body pieces go to it as they arrive and are not
+    kept: r.body stays empty and r.body_length counts them (for bodies of
+    any size; see request_digest)."""
     rd = _Reader(sock, time.monotonic() + timeout)
     while True:
         head = rd.until(b"\r\n\r\n").decode("latin-1")
@@ -646,25 +658,65 @@ def read_response(sock, method="GET", timeout=IO_TIMEOUT):
         if status >= 200 or status == 101:
             break
     r = Response(status, m.group(3) or "", m.group(1), headers, b"")
+    head_len = rd.pos
+    parts = []
+    r.body_length = 0
+
+    def take(piece):
+        r.body_length += len(piece)
+        if sink is None:
+            parts.append(piece)
+        else:
+            sink(piece)
+            del rd.buf[:rd.pos]     # constant memory while streaming
+            rd.pos = 0
+
     te = (r.header("Transfer-Encoding") or "").lower()
     cl = r.header("Content-Length")
     if method == "HEAD" or status in (204, 304) or status < 200:
-        body = b""
+        pass
     elif "chunked" in te:
-        body = b""
         while True:
             size = int(rd.until(b"\r\n").split(b";")[0].strip(), 16)
             if size == 0:
                 rd.until(b"\r\n")      # no trailers expected
                 break
-            body += rd.exactly(size)
-            rd.exactly(2)
+            while size > 0:
+                piece = rd.exactly(min(size, 1 << 20))
+                size -= len(piece)
+                take(piece)
+            if rd.exactly(2) != b"\r\n":
+                raise ValueError("chunk not followed by CR LF")
     elif cl is not None:
-        body = rd.exactly(int(cl))
+        left = int(cl)
+        while left > 0:
+            piece = rd.exactly(min(left, 1 << 20))
+            left -= len(piece)
+            take(piece)
     else:
-        body = rd.rest()
-    r.body = body
-    r.raw = rd.raw
+        while True:
+            if len(rd.buf) > rd.pos:
+                take(rd.exactly(len(rd.buf) - rd.pos))
+            if not rd._fill():
+                break
+    r.body = b"".join(parts)
+    r.raw = rd.raw() if sink is None else b""
+    r.head_length = head_len
+    return r
+
+
+def request_digest(port, method, target, headers=(), body=b"", host=None,
+                   timeout=IO_TIMEOUT):
+    """request() for large answers: returns the Response with an empty
+    body plus body_length and body_sha256, never holding the body."""
+    if host is None:
+        host = "127.0.0.1:%d" % port
+    h = hashlib.sha256()
+    data = build_request(method, target, list(headers), body, host)
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        r = read_response(s, method, timeout, sink=h.update)
+    r.body_sha256 = h.hexdigest()
     return r
 
 
@@ -680,20 +732,20 @@ def raw_request(port, data, method="GET", timeout=IO_TIMEOUT,
 def raw_exchange(port, data, timeout=IO_TIMEOUT, host="127.0.0.1"):
     """Sends data and returns every byte the server sends until it closes
     (or timeout: then what arrived so far)."""
-    out = b""
+    out = []
     end = time.monotonic() + timeout
     with socket.create_connection((host, port), timeout=timeout) as s:
         s.sendall(data)
         try:
             while time.monotonic() < end:
                 s.settimeout(max(0.01, end - time.monotonic()))
-                chunk = s.recv(65536)
+                chunk = s.recv(1 << 18)
                 if not chunk:
                     break
-                out += chunk
+                out.append(chunk)
         except (socket.timeout, ConnectionError):
             pass
-    return out
+    return b"".join(out)
 
 
 def build_request(method, target, headers=(), body=b"", host=None,
