@@ -109,7 +109,9 @@ static int serve(const struct settings *s)
 	struct redirect rd;
 	const char *err;
 	char esc[LOG_URI_MAX];
-	const char *uri = req_get0(&r, "REQUEST_URI");
+	const char *uri = req_get(&r, "REQUEST_URI") != NULL
+				  ? req_get0(&r, "REQUEST_URI")
+				  : req_get0(&r, "PATH_INFO");
 	int head_only = strcmp(req_get0(&r, "REQUEST_METHOD"), "HEAD") == 0;
 
 	if (drain_body(&r) < 0) {
@@ -139,6 +141,11 @@ int main(int argc, char **argv)
 		     getenv("REQUEST_METHOD") != NULL;
 
 	log_init("cgi-redirect");
+	/* Under CGI the command line is the client's: a query without '=' is
+	 * handed over as argv words (RFC 3875 §4.4, Apache does so), and
+	 * "?--public-url+http://evil/" must not become a setting. */
+	if (is_cgi)
+		argc = 1;
 	if (settings_startup(&s, &cli, argc, argv, environ, err, sizeof(err)) < 0) {
 		log_msg("%s", err);
 		if (is_cgi && !cli.check)

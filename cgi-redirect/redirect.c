@@ -50,16 +50,34 @@ static int request_is_https(const struct reqview *r)
 
 /* The host the client used: SERVER_NAME is what the server accepted for
  * this request (RFC 9112 §3.2.2: the absolute-form authority wins over
- * Host), HTTP_HOST only when the server set no SERVER_NAME. */
-static const char *request_host(const struct reqview *r, struct host *h)
+ * Host), HTTP_HOST only when the server set no SERVER_NAME. An HTTP/1.0
+ * request may name no host at all (lighttpd then sets neither): the
+ * address the client connected to, SERVER_ADDR, reached us, so it is the
+ * one the client can reach. buf holds a bracketed IPv6 SERVER_ADDR. */
+static const char *request_host(const struct reqview *r, struct host *h,
+				char *buf, size_t buflen)
 {
 	const char *name = req_get0(r, "SERVER_NAME");
 	const char *err;
 
 	if (name[0] == '\0')
 		name = req_get0(r, "HTTP_HOST");
-	if (name[0] == '\0')
-		return "no host name in the request";
+	if (name[0] == '\0') {
+		const char *addr = req_get0(r, "SERVER_ADDR");
+		size_t n = strlen(addr);
+
+		if (n == 0 || n + 3 > buflen)
+			return "no host name in the request";
+		if (memchr(addr, ':', n) != NULL) {
+			buf[0] = '[';
+			memcpy(buf + 1, addr, n);
+			buf[n + 1] = ']';
+			buf[n + 2] = '\0';
+			name = buf;
+		} else {
+			name = addr;
+		}
+	}
 	if ((err = host_parse(name, strlen(name), h)) != NULL)
 		return err;
 	if (h->kind == HOST_IPV4 && !h->canonical)
@@ -76,6 +94,7 @@ static const char *derived_base(const struct settings *s,
 {
 	struct base_url agent;
 	struct host h;
+	char addrbuf[64];
 	const char *err;
 	size_t n;
 
@@ -86,7 +105,7 @@ static const char *derived_base(const struct settings *s,
 			   strlen(settings_str(s, SET_AGENT_URL)), &agent) != NULL)
 		return "agent_url is invalid";
 	*status = 400;
-	if ((err = request_host(r, &h)) != NULL)
+	if ((err = request_host(r, &h, addrbuf, sizeof(addrbuf))) != NULL)
 		return err;
 	b->port_given = 1;
 	b->loopback = h.loopback;

@@ -71,6 +71,13 @@ static const struct redirect_row redirect_rows[] = {
 	{__LINE__, {AGENT}, {GET, REMOTE, "HTTP_HOST=[::1", "REQUEST_URI=/"}, 400, NULL, "'['"},
 	{__LINE__, {AGENT}, {GET, REMOTE, "HTTP_HOST=a\r\nb", "REQUEST_URI=/"}, 400, NULL, "character"},
 	{__LINE__, {AGENT}, {GET, REMOTE, "REQUEST_URI=/"}, 400, NULL, "no host"},
+	/* HTTP/1.0 without Host: the address the client connected to */
+	{__LINE__, {AGENT}, {GET, REMOTE, "SERVER_ADDR=192.0.2.1", "REQUEST_URI=/"},
+	 302, "http://192.0.2.1:8080/", NULL},
+	{__LINE__, {AGENT}, {GET, REMOTE, "SERVER_ADDR=2001:db8::2", "REQUEST_URI=/"},
+	 302, "http://[2001:db8::2]:8080/", NULL},
+	{__LINE__, {AGENT}, {GET, REMOTE, "SERVER_ADDR=127.0.0.1", "REQUEST_URI=/"}, 400, NULL, "loopback"},
+	{__LINE__, {AGENT}, {GET, REMOTE, "SERVER_ADDR=2001:db8::2]x[", "REQUEST_URI=/"}, 400, NULL, "junk"},
 	/* bad targets and methods */
 	{__LINE__, {AGENT}, {GET, REMOTE, "SERVER_NAME=example.com", "REQUEST_URI=/a\r\nSet-Cookie: x=1"}, 400, NULL, "control"},
 	{__LINE__, {AGENT}, {GET, REMOTE, "SERVER_NAME=example.com", "SCRIPT_NAME=/gw", "PATH_INFO=/a\r\nb"}, 400, NULL, "control"},
