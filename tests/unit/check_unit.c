@@ -15,6 +15,10 @@ static const suite_fn suites[] = {
 	log_suite,
 	response_suite,
 	redirect_suite,
+	headers_suite,
+	resphead_suite,
+	rewrite_suite,
+	errmap_suite,
 };
 
 int main(void)

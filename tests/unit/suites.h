@@ -11,5 +11,9 @@ Suite *target_suite(void);
 Suite *log_suite(void);
 Suite *response_suite(void);
 Suite *redirect_suite(void);
+Suite *headers_suite(void);
+Suite *resphead_suite(void);
+Suite *rewrite_suite(void);
+Suite *errmap_suite(void);
 
 #endif
