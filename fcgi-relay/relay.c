@@ -356,6 +356,9 @@ static void log_failure(const struct relay_req *q, CURLcode rc, int status)
 	const char *uri = req_get(&q->rv, "REQUEST_URI");
 	char mesc[METHOD_MAX * 4 + 8], uesc[LOG_URI_MAX], desc[512];
 	const char *d = q->detail != NULL ? q->detail : "";
+	char code[8];
+
+	snprintf(code, sizeof(code), "%d", status);
 
 	if (uri == NULL)
 		uri = req_get0(&q->rv, "SCRIPT_NAME");
@@ -363,14 +366,14 @@ static void log_failure(const struct relay_req *q, CURLcode rc, int status)
 		   strlen(req_get0(&q->rv, "REQUEST_METHOD")));
 	log_escape(uesc, sizeof(uesc), uri, strlen(uri));
 	log_escape(desc, sizeof(desc), d, strlen(d));
-	log_msg("%s %s: %s%s%s%s%s%s%s%s -> %d%s after %lld ms", mesc, uesc,
+	log_msg("%s %s: %s%s%s%s%s%s%s%s -> %s after %lld ms", mesc, uesc,
 		cause_message(q->cause), desc[0] ? ": " : "", desc,
 		rc != CURLE_OK ? " (curl: " : "",
 		rc != CURLE_OK ? curl_easy_strerror(rc) : "",
 		rc != CURLE_OK && q->errbuf[0] ? "; " : "",
 		rc != CURLE_OK ? q->errbuf : "", rc != CURLE_OK ? ")" : "",
-		status,
-		status != 0 ? "" : q->headers_sent ? ", response cut" : ", no answer",
+		status != 0 ? code : q->headers_sent ? "response cut"
+						     : "no answer",
 		relay_now_ms() - q->start_ms);
 }
 
