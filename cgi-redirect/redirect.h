@@ -2,7 +2,7 @@
 #ifndef AG_REDIRECT_H
 #define AG_REDIRECT_H
 
-#include "limits.h"
+#include "ag_limits.h"
 #include "reqview.h"
 #include "settings.h"
 

@@ -232,28 +232,30 @@ static int relay_owned(const char *name, size_t len)
 	return name_in(name, len, owned);
 }
 
-/* Client forwarding claims other than the ones the relay rebuilds; an
- * agent framework might trust them, so they pass only when trusted. */
+/* Client claims about the original request other than the ones the
+ * relay rebuilds: agent frameworks read them (X-Forwarded-Port,
+ * X-Real-IP, X-Original-URL) and the relay cannot vouch for any of them,
+ * so they never pass (security.md row 35). */
 static int forwarding_claim(const char *name, size_t len)
 {
 	return (len > 12 && name_eq(name, 12, "X-Forwarded-")) ||
-	       name_eq(name, len, "X-Real-IP");
+	       name_eq(name, len, "X-Real-IP") ||
+	       name_eq(name, len, "X-Original-URL") ||
+	       name_eq(name, len, "X-Rewrite-URL");
 }
 
 static int forwarded_param_skip(const char *name, size_t len,
-				const struct hdr_opts *o, const char *conn,
-				size_t conn_len)
+				const char *conn, size_t conn_len)
 {
 	if (header_is_hop_by_hop(name, len) || relay_owned(name, len))
 		return 1;
-	if (!o->trust_forwarded && forwarding_claim(name, len))
+	if (forwarding_claim(name, len))
 		return 1;
 	return header_in_connection(conn, conn_len, name, len);
 }
 
 /* HTTP_* parameters, in the order the web server sent them. */
-static void add_client_fields(struct builder *b, const struct reqview *r,
-			      const struct hdr_opts *o)
+static void add_client_fields(struct builder *b, const struct reqview *r)
 {
 	const char *conn = req_get0(r, "HTTP_CONNECTION");
 	size_t conn_len = strlen(conn), i;
@@ -271,7 +273,7 @@ static void add_client_fields(struct builder *b, const struct reqview *r,
 			b->bad = 1;
 			return;
 		}
-		if (forwarded_param_skip(name, (size_t)nlen, o, conn, conn_len))
+		if (forwarded_param_skip(name, (size_t)nlen, conn, conn_len))
 			continue;
 		add(b, name, (size_t)nlen, eq + 1, strlen(eq + 1));
 	}
@@ -297,7 +299,10 @@ static int is_ip(const char *a)
 	return inet_pton(AF_INET, a, &v4) == 1 || is_ipv6(a);
 }
 
-/* A previous value is kept (and extended) only when trusted. */
+/* The client's X-Forwarded-For or Forwarded is extended, as Apache's and
+ * lighttpd's own proxies do (the agent trusts only the entries its known
+ * hops appended, RFC 7239 §8.1); trust_forwarded = no starts the chain
+ * at this relay instead. */
 static const char *prior(const struct reqview *r, const struct hdr_opts *o,
 			 const char *param)
 {
@@ -400,7 +405,7 @@ const char *headers_build(const struct reqview *r, const struct hdr_opts *o,
 	out->len = 0;
 	out->count = 0;
 	out->status = 400;
-	add_client_fields(&b, r, o);
+	add_client_fields(&b, r);
 	if (!b.bad)
 		add_relay_fields(&b, r, o);
 	if (b.bad)

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "limits.h"
+#include "ag_limits.h"
 #include "reqview.h"
 #include "settings.h"
 

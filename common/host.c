@@ -6,7 +6,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "limits.h"
+#include "ag_limits.h"
 
 static int is_digit(unsigned char c)
 {

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "limits.h"
+#include "ag_limits.h"
 
 /* What one line did to the head. */
 enum rh_result {

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "limits.h"
+#include "ag_limits.h"
 
 enum setting_key {
 	SET_AGENT_URL,

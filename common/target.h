@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "limits.h"
+#include "ag_limits.h"
 #include "reqview.h"
 
 /* Where the target comes from. A NULL request_uri selects the fallback

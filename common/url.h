@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "host.h"
-#include "limits.h"
+#include "ag_limits.h"
 
 struct base_url {
 	int https;

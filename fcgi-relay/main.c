@@ -464,6 +464,12 @@ int main(int argc, char **argv)
 
 	log_init("fcgi-relay");
 	setup_signals();
+	/* As a plain CGI program the command line is the client's: Apache
+	 * hands a query without '=' over as argv words (RFC 3875 §4.4), and
+	 * "?--agent-url+http://evil/" must not become a setting. Under
+	 * FastCGI (a socket on fd 0) argv is the operator's. */
+	if (is_cgi_request() && FCGX_IsCGI())
+		argc = 1;
 	if (settings_startup(&g_settings, &cli, argc, argv, environ, err,
 			     sizeof(err)) < 0) {
 		log_msg("%s", err);

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "limits.h"
+#include "ag_limits.h"
 #include "reqview.h"
 #include "url.h"
 

@@ -70,7 +70,10 @@ def check_status_and_headers(srv, agent, conn_tokens=True):
         g.ok("x-secret" not in names,
              "%s: headers listed in Connection removed" % srv.kind, names)
     g.eq(hdrs.get("x-custom"), "kept", "%s: ordinary header passed" % srv.kind)
-    g.eq(hdrs.get("x-forwarded-for"), "127.0.0.1", "%s: X-Forwarded-For is the client address" % srv.kind)
+    # DESIGN.md: the client's value with REMOTE_ADDR appended, as the web
+    # servers' own proxies do (trust_forwarded = no would start it here)
+    g.eq(hdrs.get("x-forwarded-for"), "203.0.113.9, 127.0.0.1",
+         "%s: X-Forwarded-For is the client's chain plus the client address" % srv.kind)
     g.eq(hdrs.get("x-forwarded-host"), "127.0.0.1:%d" % srv.port, "%s: X-Forwarded-Host set, not appended" % srv.kind)
 
 

@@ -180,7 +180,7 @@ static const struct build_row build_rows[] = {
 	{__LINE__, {BASE, "HTTP_HOST=evil/x", NULL}, 1, FWD_NONE, 0,
 	 "Host: agent:8080", 0},
 	{__LINE__, {BASE, NULL}, 1, FWD_NONE, 0, "Host: www.example", 0},
-	/* client forwarding claims dropped unless trusted */
+	/* untrusted: the client's chain is dropped, not extended */
 	{__LINE__, {BASE, "HTTP_X_FORWARDED_FOR=1.2.3.4",
 		    "HTTP_X_FORWARDED_PROTO=https", "HTTP_X_FORWARDED_HOST=evil",
 		    "HTTP_X_FORWARDED_PORT=1", "HTTP_X_REAL_IP=1.2.3.4",
@@ -190,9 +190,14 @@ static const struct build_row build_rows[] = {
 		    "HTTP_X_FORWARDED_PROTO=https", "HTTP_X_FORWARDED_PORT=1",
 		    NULL},
 	 0, FWD_X_FORWARDED, 1,
-	 "X-Forwarded-Port: 1|Host: agent:8080|"
+	 "Host: agent:8080|"
 	 "X-Forwarded-For: 1.2.3.4, 10.0.0.9|X-Forwarded-Proto: http|"
 	 "X-Forwarded-Host: www.example", 0},
+	/* trusted or not, claims the relay cannot vouch for never pass */
+	{__LINE__, {BASE, "HTTP_X_FORWARDED_PORT=1", "HTTP_X_REAL_IP=1.2.3.4",
+		    "HTTP_X_ORIGINAL_URL=/admin", "HTTP_X_REWRITE_URL=/admin",
+		    "HTTP_X_FORWARDED_SERVER=evil", NULL},
+	 0, FWD_NONE, 1, "Host: agent:8080", 0},
 	/* trusted, but the client itself listed it in Connection */
 	{__LINE__, {BASE, "HTTP_X_FORWARDED_FOR=1.2.3.4",
 		    "HTTP_CONNECTION=X-Forwarded-For", NULL},

@@ -1,6 +1,6 @@
 /* Every size and time bound of agent-gateway, in one place. */
-#ifndef AG_LIMITS_H
-#define AG_LIMITS_H
+#ifndef AG_AG_LIMITS_H
+#define AG_AG_LIMITS_H
 
 /* Longest value a setting may hold (URLs and paths included). */
 #define SETTING_VALUE_MAX 1024
