@@ -4,7 +4,6 @@
 #include "redirect.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "host.h"
 #include "target.h"
@@ -36,16 +35,6 @@ static int pick_status(const struct settings *s, const char *method)
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
 		return 302;
 	return 307;
-}
-
-static int request_is_https(const struct reqview *r)
-{
-	const char *https = req_get0(r, "HTTPS");
-	const char *scheme = req_get0(r, "REQUEST_SCHEME");
-
-	if (strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0)
-		return 1;
-	return strcasecmp(scheme, "https") == 0;
 }
 
 /* The host the client used: SERVER_NAME is what the server accepted for

@@ -143,15 +143,6 @@ int header_value_ok(const char *v, size_t len)
 	return 1;
 }
 
-int request_is_https(const struct reqview *r)
-{
-	const char *https = req_get0(r, "HTTPS");
-
-	if (strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0)
-		return 1;
-	return strcasecmp(req_get0(r, "REQUEST_SCHEME"), "https") == 0;
-}
-
 const char *request_host_value(const struct reqview *r, char *buf,
 			       size_t buflen)
 {

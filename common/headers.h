@@ -47,9 +47,6 @@ int header_in_connection(const char *conn, size_t conn_len, const char *name,
  * byte except HTAB (RFC 9110 §5.5). */
 int header_value_ok(const char *v, size_t len);
 
-/* Whether the request came over TLS (HTTPS=on/1 or REQUEST_SCHEME=https). */
-int request_is_https(const struct reqview *r);
-
 /* The Host the client used (HTTP_HOST, else SERVER_NAME[:SERVER_PORT]),
  * validated; NULL when there is none or it is not a host. */
 const char *request_host_value(const struct reqview *r, char *buf,

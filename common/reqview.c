@@ -5,6 +5,7 @@
 #include "reqview.h"
 
 #include <string.h>
+#include <strings.h>
 
 const char *req_get(const struct reqview *r, const char *name)
 {
@@ -26,4 +27,13 @@ const char *req_get0(const struct reqview *r, const char *name)
 	const char *v = req_get(r, name);
 
 	return v != NULL ? v : "";
+}
+
+int request_is_https(const struct reqview *r)
+{
+	const char *https = req_get0(r, "HTTPS");
+
+	if (strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0)
+		return 1;
+	return strcasecmp(req_get0(r, "REQUEST_SCHEME"), "https") == 0;
 }

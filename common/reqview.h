@@ -16,4 +16,8 @@ const char *req_get(const struct reqview *r, const char *name);
 /* Like req_get, with "" for a missing variable. */
 const char *req_get0(const struct reqview *r, const char *name);
 
+/* Whether the client used TLS: HTTPS=on/1 (Apache, lighttpd) or
+ * REQUEST_SCHEME=https. */
+int request_is_https(const struct reqview *r);
+
 #endif
