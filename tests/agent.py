@@ -8,7 +8,9 @@ Run with Debian's Python (the one that has aiohttp):
     /usr/bin/python3 tests/agent.py --unix /tmp/a.sock  # prints "READY unix=PATH"
 
 Options: --host (default 127.0.0.1), --port, --unix, --keepalive-timeout
-(seconds, default 75 as aiohttp's own), --verbose (access log on stderr).
+(seconds, default 75 as aiohttp's own), --verbose (access log on stderr),
+--tls-cert FILE and --tls-key FILE (serve https on the TCP port; READY
+then says "READY port=N tls").
 
 Any path not listed below (any method) answers 200 with a JSON report:
     method, http_version, raw_path (path and query, raw bytes as sent),
@@ -95,6 +97,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import stat
 import struct
 import sys
@@ -567,10 +570,15 @@ async def serve(args):
         await site.start()
         ready = "READY unix=%s" % args.unix
     else:
-        site = web.TCPSite(runner, args.host, args.port, reuse_address=True)
+        tls = None
+        if args.tls_cert:
+            tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls.load_cert_chain(args.tls_cert, args.tls_key)
+        site = web.TCPSite(runner, args.host, args.port, reuse_address=True,
+                           ssl_context=tls)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
-        ready = "READY port=%d" % port
+        ready = "READY port=%d%s" % (port, " tls" if tls else "")
     print(ready, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -587,7 +595,11 @@ def main():
     p.add_argument("--unix", help="listen on this Unix socket instead")
     p.add_argument("--keepalive-timeout", type=float, default=75.0)
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
+    p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     args = p.parse_args()
+    if bool(args.tls_cert) != bool(args.tls_key) or (args.tls_cert and args.unix):
+        p.error("--tls-cert and --tls-key go together, and not with --unix")
     try:
         asyncio.run(serve(args))
     except KeyboardInterrupt:
