@@ -1,0 +1,249 @@
+"""Helpers for the fault-injection and load tests (test_fault_*.py,
+test_load_*.py): the relay behind lighttpd or Apache with a chosen number
+of threads, the relay's processes found in /proc with their fd count and
+memory, and small concurrent clients. Everything is bounded in time."""
+
+import os
+import shutil
+import socket
+import threading
+import time
+
+import gwtest as g
+
+WRK = "/usr/bin/wrk"
+VALGRIND = "/usr/bin/valgrind"
+
+
+def relay_path():
+    return os.path.join(g.BUILDDIR, "fcgi-relay", "fcgi-relay")
+
+
+# ------------------------------------------------------------ the relay
+
+# examples/lighttpd/fcgi-relay.conf with the thread count as a value: the
+# example fixes 8, some tests need 1 (so a stuck worker shows) or more.
+LIGHTTPD_RELAY = """\
+server.modules += ( "mod_fastcgi", "mod_setenv" )
+server.stream-response-body = 2
+server.stream-request-body = 2
+fastcgi.server += ( "/" => ((
+    "bin-path" => "%(relay)s --threads %(threads)d",
+    "socket" => "%(rundir)s/fcgi-relay.sock",
+    "check-local" => "disable",
+    "max-procs" => 1,
+    "bin-environment" => (
+        "AGENT_AGENT_URL" => "%(agent)s",
+    ),
+)))
+"""
+
+# lighttpd to a relay that runs on its own (--listen HOST:PORT).
+LIGHTTPD_HOSTPORT = """\
+server.modules += ( "mod_fastcgi", "mod_setenv" )
+server.stream-response-body = 2
+server.stream-request-body = 2
+fastcgi.server += ( "/" => ((
+    "host" => "127.0.0.1",
+    "port" => %(port)d,
+    "check-local" => "disable",
+)))
+"""
+
+
+def lighttpd_relay(agent, threads=None, extra_env=None):
+    """lighttpd spawning the relay through bin-path: the example as
+    shipped (8 threads) when threads is None, else the same config with
+    that thread count."""
+    g.need_file(relay_path(), "fcgi-relay (build it first)")
+    if threads is None:
+        return g.start_lighttpd("fcgi-relay.conf", agent_url=agent.url,
+                                fcgi_relay=relay_path(), extra_env=extra_env)
+    srv = g.Lighttpd(None, {}, extra_env, "", None)
+    srv.directives = LIGHTTPD_RELAY % {"relay": relay_path(), "threads": threads,
+                                       "rundir": srv.rundir, "agent": agent.url}
+    return srv.start()
+
+
+def lighttpd_hostport(port, extra_env=None):
+    """lighttpd passing every URL to a relay on 127.0.0.1:port."""
+    srv = g.Lighttpd(None, {}, extra_env, "", None)
+    srv.directives = LIGHTTPD_HOSTPORT % {"port": port}
+    return srv.start()
+
+
+def start_relay(agent, threads, args=(), wrapper=(), listen=None,
+                wait=g.START_TIMEOUT):
+    """The relay on its own: --listen on a fresh Unix socket (group
+    www-data, so Apache's children can connect), or on listen
+    ("127.0.0.1:PORT"). wrapper is a command put in front (valgrind).
+    Returns (Proc, socket path or listen address, log path)."""
+    g.need_file(relay_path(), "fcgi-relay (build it first)")
+    d = g.make_dir("relay")
+    addr = listen or os.path.join(d, "fcgi-relay.sock")
+    logp = os.path.join(d, "relay.log")
+    log = open(logp, "wb")
+    argv = list(wrapper) + [relay_path(), "--listen", addr, "--threads",
+                            str(threads), "--agent-url", agent.url] + list(args)
+    p = g.Proc("fcgi-relay", argv, stderr=log)
+    end = time.monotonic() + wait
+    while time.monotonic() < end and p.poll() is None:
+        if listen is None and os.path.exists(addr):
+            shutil.chown(addr, group=g.APACHE_USER)
+            break
+        if listen is not None and g.wait_port(int(addr.rsplit(":", 1)[1]),
+                                              p, timeout=0.5):
+            break
+        time.sleep(0.05)
+    if p.poll() is not None:
+        g.diag(open(logp, encoding="latin-1").read())
+        raise RuntimeError("relay exited at start (%r)" % p.poll())
+    return p, addr, logp
+
+
+def apache_proxy(sock, extra_env=None, directives=""):
+    """Apache mod_proxy_fcgi to the relay's socket (the example)."""
+    g.need_apache_module("proxy_fcgi")
+    return g.start_apache("fcgi-relay-proxy-fcgi.conf", modules=["proxy", "proxy_fcgi"],
+                          relay_socket=sock, extra_env=extra_env,
+                          directives=directives)
+
+
+def apache_fcgid(agent, extra_env=None, directives=""):
+    """Apache mod_fcgid spawning relay processes (the example)."""
+    g.need_file(relay_path(), "fcgi-relay (build it first)")
+    g.need_apache_module("fcgid")
+    return g.start_apache("fcgi-relay-fcgid.conf", modules=["fcgid"],
+                          agent_url=agent.url, fcgi_relay=relay_path(),
+                          extra_env=extra_env, directives=directives)
+
+
+# ------------------------------------------------------------- /proc
+
+def _read(path, mode="rb"):
+    try:
+        with open(path, mode) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def relay_pids(marker):
+    """PIDs of fcgi-relay processes (also under valgrind) whose command
+    line or environment contains marker (the agent URL, a socket path)."""
+    out = []
+    m = marker.encode()
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        cmd = _read("/proc/%s/cmdline" % d)
+        if not cmd or b"fcgi-relay" not in cmd:
+            continue
+        argv0 = os.path.basename(cmd.split(b"\0")[0])
+        if argv0 not in (b"fcgi-relay",) and not argv0.startswith(b"valgrind") \
+                and not argv0.startswith(b"memcheck"):
+            continue
+        env = _read("/proc/%s/environ" % d) or b""
+        if m in cmd or m in env:
+            out.append(int(d))
+    return sorted(out)
+
+
+def ppid(pid):
+    st = _read("/proc/%d/stat" % pid, "r")
+    if st is None:
+        return None
+    return int(st.rsplit(")", 1)[1].split()[1])
+
+
+def comm(pid):
+    c = _read("/proc/%d/comm" % pid, "r")
+    return c.strip() if c else None
+
+
+def fd_count(pid):
+    try:
+        return len(os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return None
+
+
+def fd_kinds(pid):
+    """What the fds point at, counted by kind (socket, pipe, anon, file)."""
+    kinds = {}
+    try:
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            k = t.split(":", 1)[0] if ":" in t else "file"
+            kinds[k] = kinds.get(k, 0) + 1
+    except OSError:
+        pass
+    return kinds
+
+
+def mem_kib(pid):
+    """VmRSS and VmHWM in KiB (None when the process is gone)."""
+    st = _read("/proc/%d/status" % pid, "r")
+    if st is None:
+        return None, None
+    v = {}
+    for line in st.splitlines():
+        k, _, rest = line.partition(":")
+        if k in ("VmRSS", "VmHWM"):
+            v[k] = int(rest.split()[0])
+    return v.get("VmRSS"), v.get("VmHWM")
+
+
+def wait_for(cond, timeout, step=0.1):
+    """Polls cond() until true or timeout; returns its last value."""
+    end = time.monotonic() + timeout
+    v = cond()
+    while not v and time.monotonic() < end:
+        time.sleep(step)
+        v = cond()
+    return v
+
+
+# ------------------------------------------------------------ clients
+
+def parallel(n, fn, timeout=60):
+    """Runs fn(i) for i in range(n) in threads at once; the results in
+    order (an exception becomes its repr). Bounded by timeout."""
+    out = [None] * n
+    start = threading.Barrier(n)
+
+    def run(i):
+        try:
+            start.wait(10)
+            out[i] = fn(i)
+        except BaseException as e:  # noqa: B902 - reported, not raised
+            out[i] = repr(e)
+    ts = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
+    for t in ts:
+        t.start()
+    end = time.monotonic() + timeout
+    for t in ts:
+        t.join(max(0.0, end - time.monotonic()))
+    return out
+
+
+def timed_fetch(port, method, target, **kw):
+    t0 = time.monotonic()
+    r = g.fetch(port, method, target, **kw)
+    r.elapsed = time.monotonic() - t0
+    return r
+
+
+def agent_stream(agent, sid, timeout=8):
+    """The agent's record of stream sid once it has ended (or None)."""
+    def rec():
+        s = agent.stats().get("streams", {}).get(sid)
+        return s if s and s.get("how") else None
+    return wait_for(rec, timeout, 0.2)
+
+
+def connect(port, timeout=10):
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout)
