@@ -18,7 +18,9 @@ Any path not listed below (any method) answers 200 with a JSON report:
     arrival order, latin-1), body_length, body_sha256, conn_id (number of
     the TCP/Unix connection, counted from 1), request_no (requests so far on
     that connection), peer.
-The request body is read in pieces and hashed, never held whole.
+The request body is read in pieces and hashed, never held whole; with an
+id= query parameter the upload is also recorded under streams[id] in
+/_/stats (bytes, and how: "done" or "client left"), for abort tests.
 
 Feature endpoints (query parameters in brackets, with their defaults):
     /_/status/CODE [reason=]        that status and reason; a short text
@@ -178,7 +180,10 @@ async def read_body(request):
 
 async def report(request):
     count_request(request)
-    n, digest = await read_body(request)
+    if "id" in request.query:
+        n, digest = await read_body_recorded(request)
+    else:
+        n, digest = await read_body(request)
     c = conn_of(request)
     peer = request.transport.get_extra_info("peername") if request.transport else None
     data = {
@@ -196,6 +201,30 @@ async def report(request):
         "peer": "%s:%s" % tuple(peer[:2]) if isinstance(peer, tuple) else "unix",
     }
     return web.json_response(data)
+
+
+async def read_body_recorded(request):
+    """read_body, with the upload recorded under streams[id] in /_/stats:
+    bytes received, and how it ended ("done" or "client left")."""
+    rec = stream_record(request, "upload")
+    h = hashlib.sha256()
+    try:
+        while True:
+            piece = await request.content.read(BLOCK)
+            if not piece:
+                break
+            rec["bytes"] += len(piece)
+            h.update(piece)
+        rec["how"] = "done"
+    except asyncio.CancelledError:
+        left(rec)
+        raise
+    except Exception:
+        left(rec)
+        raise
+    finally:
+        rec["ended"] = time.time()
+    return rec["bytes"], h.hexdigest()
 
 
 async def status(request):
