@@ -29,7 +29,8 @@ Feature endpoints (query parameters in brackets, with their defaults):
     /_/redirect [to=/landing] [form=absolute|relative|host] [status=302]
                                     Location and Content-Location pointing
                                     back at this agent: absolute uses the
-                                    listening address (http://127.0.0.1:PORT),
+                                    listening address (http://127.0.0.1:PORT,
+                                    https:// when serving TLS),
                                     host uses the request's Host header,
                                     relative is the bare path
     /_/bytes/N [mode=length|chunked] [chunk=65536] [pause=0]
@@ -257,18 +258,19 @@ async def redirect(request):
     to = request.query.get("to", "/landing")
     form = request.query.get("form", "absolute")
     code = qnum(request, "status", 302, 300, 399, int)
+    scheme = "https" if request.secure else "http"
     if form == "relative":
         loc = to
     elif form == "host":
-        loc = "http://%s%s" % (request.headers.get("Host", ""), to)
+        loc = "%s://%s%s" % (scheme, request.headers.get("Host", ""), to)
     else:
         sock = request.transport.get_extra_info("sockname")
         if not isinstance(sock, tuple):
-            loc = "http://%s%s" % (request.headers.get("Host", "localhost"), to)
+            loc = "%s://%s%s" % (scheme, request.headers.get("Host", "localhost"), to)
         elif ":" in sock[0]:
-            loc = "http://[%s]:%d%s" % (sock[0], sock[1], to)
+            loc = "%s://[%s]:%d%s" % (scheme, sock[0], sock[1], to)
         else:
-            loc = "http://%s:%d%s" % (sock[0], sock[1], to)
+            loc = "%s://%s:%d%s" % (scheme, sock[0], sock[1], to)
     resp = web.Response(status=code, text="see %s\n" % loc)
     resp.headers["Location"] = loc
     resp.headers["Content-Location"] = loc
