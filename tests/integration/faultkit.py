@@ -247,3 +247,151 @@ def agent_stream(agent, sid, timeout=8):
 
 def connect(port, timeout=10):
     return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+
+# ---------------------------------------------------------------- wrk
+
+# Requests cycle through answers of known length; each response's body
+# length is compared with the agent's X-Body-Length, non-2xx counted.
+WRK_SCRIPT = """\
+local paths = { %(paths)s }
+local threads = {}
+
+function setup(thread)
+   table.insert(threads, thread)
+end
+
+function init(args)
+   n, bad, short = 0, 0, 0
+end
+
+function request()
+   n = n + 1
+   return wrk.format("GET", paths[(n %% #paths) + 1] .. "&n=" .. n)
+end
+
+function response(status, headers, body)
+   if status < 200 or status > 299 then
+      bad = bad + 1
+   end
+   for k, v in pairs(headers) do
+      if string.lower(k) == "x-body-length" and tonumber(v) ~= #body then
+         short = short + 1
+      end
+   end
+end
+
+function done(summary, latency, requests)
+   local b, s = 0, 0
+   for _, t in ipairs(threads) do
+      b = b + t:get("bad")
+      s = s + t:get("short")
+   end
+   io.write(string.format("CHECKED bad=%%d short=%%d\\n", b, s))
+end
+"""
+
+
+def wrk(port, seconds, connections, paths, threads=2):
+    """Runs wrk against 127.0.0.1:port; returns a dict: requests, non2xx,
+    socket_errors (dict), bad and short (from the script), output."""
+    import re
+    import subprocess
+    d = g.make_dir("wrk")
+    script = os.path.join(d, "check.lua")
+    with open(script, "w") as f:
+        f.write(WRK_SCRIPT % {"paths": ", ".join('"%s"' % p for p in paths)})
+    argv = [WRK, "-t%d" % threads, "-c%d" % connections, "-d%ds" % seconds,
+            "--timeout", "10s", "-s", script, "http://127.0.0.1:%d" % port]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30)
+    out = p.stdout + p.stderr
+    res = {"output": out, "rc": p.returncode, "requests": None, "non2xx": 0,
+           "socket_errors": {}, "bad": None, "short": None}
+    m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
+    if m:
+        res["requests"] = int(m.group(1))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        res["non2xx"] = int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        res["socket_errors"] = dict(zip(("connect", "read", "write", "timeout"),
+                                        map(int, m.groups())))
+    m = re.search(r"CHECKED bad=(\d+) short=(\d+)", out)
+    if m:
+        res["bad"], res["short"] = int(m.group(1)), int(m.group(2))
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    res["rps"] = float(m.group(1)) if m else None
+    return res
+
+
+WRK_PATHS = ["/_/bytes/1000?mode=length", "/_/bytes/16384?mode=chunked",
+             "/_/bytes/65536?mode=length", "/_/bytes/200?mode=chunked"]
+DIGEST_SIZES = [1, 65535, 65537, 300001, 1 << 20]
+
+
+def wrk_under_watch(srv, pid, seconds=30, connections=64):
+    """wrk for `seconds` at `connections` against srv while a sampler
+    fetches bodies by digest and reads the relay's memory; asserts zero
+    non-2xx, zero socket errors, every body of the announced length,
+    every sampled digest right, and VmRSS flat from 5 s in to the end."""
+    import threading
+    k = srv.kind
+    stop = threading.Event()
+    samples = {"digests": 0, "wrong": [], "rss": []}
+
+    def sampler():
+        i = 0
+        while not stop.is_set():
+            n = DIGEST_SIZES[i % len(DIGEST_SIZES)]
+            i += 1
+            try:
+                r = g.request_digest(srv.port, "GET", "/_/bytes/%d?mode=%s" % (
+                    n, "chunked" if i % 2 else "length"), timeout=20)
+                samples["digests"] += 1
+                if (r.status, r.body_length, r.body_sha256) != (
+                        200, n, r.header("X-Body-Sha256")):
+                    samples["wrong"].append((n, r.status, r.body_length))
+            except (OSError, ValueError) as e:
+                samples["wrong"].append((n, repr(e)))
+            samples["rss"].append((time.monotonic(), mem_kib(pid)[0]))
+            stop.wait(0.5)
+
+    t = threading.Thread(target=sampler, daemon=True)
+    t0 = time.monotonic()
+    t.start()
+    res = wrk(srv.port, seconds, connections, WRK_PATHS)
+    stop.set()
+    t.join(30)
+    g.diag("%s: wrk %d s, %d connections: %s requests (%s/s), non-2xx %s, socket errors %s" % (
+        k, seconds, connections, res["requests"], res["rps"], res["non2xx"],
+        res["socket_errors"] or "none"))
+    g.ok(res["rc"] == 0 and res["requests"] and res["requests"] > seconds * 50,
+         "%s: wrk ran %d s at %d connections (%s requests)" % (
+             k, seconds, connections, res["requests"]), res["output"])
+    g.eq(res["non2xx"], 0, "%s: zero non-2xx answers" % k)
+    g.eq(res["socket_errors"], {}, "%s: zero socket errors" % k)
+    g.eq((res["bad"], res["short"]), (0, 0),
+         "%s: every body as long as the agent announced (checked in wrk)" % k)
+    g.ok(samples["digests"] >= seconds and not samples["wrong"],
+         "%s: %d bodies sampled during the run, every digest right" % (k, samples["digests"]),
+         samples["wrong"][:5])
+    # after the run: each size once more, by digest
+    wrong = []
+    for n in DIGEST_SIZES + [16 << 20]:
+        r = g.request_digest(srv.port, "GET", "/_/bytes/%d?mode=chunked" % n)
+        if (r.status, r.body_length, r.body_sha256) != (200, n, r.header("X-Body-Sha256")):
+            wrong.append((n, r.status, r.body_length))
+    g.eq(wrong, [], "%s: bodies after the run arrive intact, 16 MiB included" % k)
+    rss = [v for ts, v in samples["rss"] if ts - t0 >= 5 and v]
+    g.ok(len(rss) >= 2 and rss[-1] - rss[0] < 2048 and max(rss) - rss[0] < 4096,
+         "%s: relay VmRSS stable under load (%s KiB at 5 s, %s at the end, peak %s)" % (
+             k, rss[0] if rss else None, rss[-1] if rss else None,
+             max(rss) if rss else None))
+    g.ok(alive(pid), "%s: the relay process is still there" % k)
+    return res
+
+
+def alive(pid):
+    return os.path.exists("/proc/%d/status" % pid) and \
+        "zombie" not in (_read("/proc/%d/status" % pid, "r") or "")
