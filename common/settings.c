@@ -474,7 +474,11 @@ static int env_entry(struct settings *s, const char *entry,
 	}
 	if (settings_set(s, (enum setting_key)k, eq + 1, strlen(eq + 1), src, 0,
 			 msg, sizeof(msg)) < 0) {
-		set_error(err, errlen, "AGENT_%s", msg);
+		/* name the variable as it was spelt: "AGENT_AGENT_URL: ..." */
+		size_t skip = strlen(table[k].name) + 2;
+
+		set_error(err, errlen, "%.*s: %s", (int)(eq - entry > 64 ? 64 : eq - entry),
+			  entry, strlen(msg) > skip ? msg + skip : msg);
 		return -1;
 	}
 	return 0;

@@ -191,8 +191,8 @@ int relay_seek_cb(void *ud, curl_off_t offset, int origin)
 
 /* A web server that closed the FastCGI connection (client gone) shows as
  * a hang-up; a write error would appear only at the next body piece. A
- * half-close counts only once the body was read: before that it is the
- * end of the request stream. */
+ * half-close counts only once the body was read (before that it is the
+ * end of the request stream), and never under CGI (see relay_io). */
 static int peer_gone(const struct relay_req *q)
 {
 	struct pollfd p = {q->io->peer_fd, POLLRDHUP, 0};
@@ -201,7 +201,8 @@ static int peer_gone(const struct relay_req *q)
 		return 0;
 	if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
 		return 1;
-	return (p.revents & POLLRDHUP) && (!q->expect_body || q->body_eof);
+	return (p.revents & POLLRDHUP) && q->io->half_close_is_gone &&
+	       (!q->expect_body || q->body_eof);
 }
 
 int relay_xferinfo_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow,

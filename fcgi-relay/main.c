@@ -157,6 +157,7 @@ static void serve_one(struct worker *w)
 	io.out.write = fcgi_write;
 	io.out.ctx = &w->req;
 	io.peer_fd = w->req.ipcFd;
+	io.half_close_is_gone = 1;
 	tune_connection(w->req.ipcFd);
 	if (g_limit_busy && busy_enter())
 		r = relay_busy(w->req.envp, &io);
@@ -331,6 +332,7 @@ static int serve_cgi(void)
 	io.out.write = sink_fd_write;
 	io.out.ctx = &cgi_out_fd;
 	io.peer_fd = STDOUT_FILENO;
+	io.half_close_is_gone = 0;
 	if (relay_worker_init(&rw, &g_settings) < 0) {
 		log_msg("out of memory");
 		response_error(&io.out, 500, "gateway misconfigured", 0);

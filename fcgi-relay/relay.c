@@ -351,11 +351,38 @@ static CURLcode transfer(struct relay_worker *w, struct relay_req *q,
 	return rc;
 }
 
+/* What an operator needs beyond curl's own message: which socket, or
+ * that TLS (not the agent's answer) failed. */
+static const char *transfer_detail(const struct relay_req *q, CURLcode rc,
+				   char *buf, size_t buflen)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+		return "TLS with the agent failed";
+	case CURLE_COULDNT_CONNECT:
+		if (!settings_isset(&q->s, SET_AGENT_SOCKET))
+			return NULL;
+		snprintf(buf, buflen, "agent_socket %s",
+			 settings_str(&q->s, SET_AGENT_SOCKET));
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
 static void log_failure(const struct relay_req *q, CURLcode rc, int status)
 {
 	const char *uri = req_get(&q->rv, "REQUEST_URI");
 	char mesc[METHOD_MAX * 4 + 8], uesc[LOG_URI_MAX], desc[512];
 	const char *d = q->detail != NULL ? q->detail : "";
+
+	/* a detail that only repeats the cause says nothing */
+	if (strcmp(d, cause_message(q->cause)) == 0)
+		d = "";
 	char code[8];
 
 	snprintf(code, sizeof(code), "%d", status);
@@ -445,7 +472,7 @@ int relay_serve(struct relay_worker *w, char *const *envp,
 {
 	struct relay_req *q = w->req;
 	struct curl_slist *hdrs = NULL;
-	char url[TARGET_MAX + 512], msg[256];
+	char url[TARGET_MAX + 512], msg[SETTING_VALUE_MAX + 64];
 	CURLcode rc = CURLE_OK;
 	int n;
 
@@ -465,6 +492,8 @@ int relay_serve(struct relay_worker *w, char *const *envp,
 	}
 	rc = transfer(w, q, hdrs, url);
 	q->cause = cause_from_transfer((int)rc, &q->xf);
+	if (q->detail == NULL)
+		q->detail = transfer_detail(q, rc, msg, sizeof(msg));
 	if (q->cause == CAUSE_OK && !q->headers_sent) {
 		q->cause = CAUSE_BAD_RESPONSE;
 		q->detail = "no response head";

@@ -29,6 +29,11 @@ struct relay_io {
 	struct sink out;
 	/* Polled for a hang-up while the agent is silent; -1: none. */
 	int peer_fd;
+	/* Whether a half-close of peer_fd (POLLRDHUP) after the request body
+	 * means the client left. True for a FastCGI connection; false under
+	 * CGI, where Apache mod_cgid shares one socket for stdin and stdout
+	 * and half-closes it as soon as the request body is sent. */
+	int half_close_is_gone;
 };
 
 /* Per-request state. Lives in the worker (it is large) and is reset at

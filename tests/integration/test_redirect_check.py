@@ -71,7 +71,7 @@ def main():
     g.ok(status == 1 and "%s:2: unknown key 'agent_ulr'" % conf in err,
          "an unknown key names file and line, exit 1", err)
     status, out, err = check(env={"AGENT_REDIRECT_STATUS": "200"})
-    g.ok(status == 1 and "redirect_status: must be 301, 302, 303, 307 or 308" in err,
+    g.ok(status == 1 and "AGENT_REDIRECT_STATUS: must be 301, 302, 303, 307 or 308" in err,
          "a bad environment value is named", err)
     status, out, err = check(env={"AGENT_CONFIG": "/nonexistent/gw.conf"})
     g.ok(status == 1 and "/nonexistent/gw.conf: cannot read" in err,

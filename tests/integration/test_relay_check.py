@@ -44,7 +44,7 @@ def main():
     status, out, err = relay(["--check"])
     g.ok(status == 1 and "agent_url" in out + err, "no agent_url: exit 1 naming it", out, err)
     status, out, err = relay(["--check"], {"AGENT_AGENT_URL": "ftp://127.0.0.1/"})
-    g.ok(status == 1 and "agent_url: URL must start with http:// or https://" in err,
+    g.ok(status == 1 and "AGENT_AGENT_URL: URL must start with http:// or https://" in err,
          "a non-http agent_url is refused by name", err)
     status, out, err = relay(["--check", "--agent-url", agent.url, "--threads", "0"])
     g.ok(status == 1 and "threads: out of range" in err, "threads 0 refused", err)

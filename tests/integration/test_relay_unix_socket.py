@@ -82,8 +82,8 @@ def main():
     # lighttpd hands the relay its own stderr (stdout.log here).
     with open(os.path.join(srv.rundir, "stdout.log"), encoding="latin-1") as f:
         log = srv.error_log_text() + f.read()
-    g.ok(re.search(r"GET /gone: agent unreachable .*onnect", log),
-         "the log line names the failed connect", log[-1500:])
+    g.ok(re.search(r"GET /gone: agent unreachable: agent_socket \S*missing\.sock .*onnect", log),
+         "the log line names the failed connect and the socket path", log[-1500:])
     r = g.fetch(srv.port, "GET", "/gone2")
     g.eq(r.status, 502, "the relay keeps answering")
 

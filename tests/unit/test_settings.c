@@ -345,7 +345,7 @@ static const struct request_row request_rows[] = {
 	{__LINE__, "AGENT_CA_FILE=/tmp/x", 0, 0, "per request"},
 	{__LINE__, "AGENT_LOCK_AGENT=no", 1, 0, "per request"},
 	{__LINE__, "AGENT_BOGUS=1", 0, 0, "unknown parameter AGENT_BOGUS"},
-	{__LINE__, "AGENT_REDIRECT_STATUS=200", 0, 0, "redirect_status"},
+	{__LINE__, "AGENT_REDIRECT_STATUS=200", 0, 0, "AGENT_REDIRECT_STATUS: must be"},
 	{__LINE__, "HTTP_AGENT_AGENT_URL=http://evil/", 1, 1, NULL},
 	{__LINE__, "AGENTX=1", 0, 1, NULL},
 };
