@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -57,6 +58,8 @@ STANDALONE_THREADS = 32        # one per client: the relay answers 503 above
 FCGID_PROCS = 40               # mod_fcgid: >= clients, one request each
 FCGID_WARMUP = 8               # seconds for mod_fcgid to spawn its processes
 HYPERFINE_RUNS = 2000
+QUIET_WAIT_S = 20.0            # longest wait for an idle machine per measurement
+QUIET_LIMIT = 0.15             # "idle": under 15 % of all CPUs busy
 
 # Apache's event MPM grows slowly from StartServers 1; give it the threads
 # for 32 clients from the start so the warm-up is not spent spawning.
@@ -114,6 +117,8 @@ def build_helpers():
     progs = {
         "upstream": (["upstream.c"], []),
         "min302": (["min302.c"], []),
+        # A bare libfcgi responder: the FastCGI path's own limit.
+        "fcgi_hello": (["fcgi_hello.c"], ["-lfcgi", "-pthread"]),
         # The same program with libcurl loaded (issue 4's 4.0 ms figure).
         "min302-curl": (["min302.c"], ["-Wl,--no-as-needed", "-lcurl"]),
     }
@@ -364,18 +369,51 @@ def wrk(url, seconds, warmup, warmup_conns=CONNECTIONS):
     return base + ["-c%d" % CONNECTIONS, "-d%ds" % seconds, "--latency", url]
 
 
+def machine_busy():
+    """Busy and total jiffies of all CPUs (/proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return sum(v) - v[3] - v[4], sum(v)
+
+
+def wait_quiet(max_s=QUIET_WAIT_S, limit=QUIET_LIMIT):
+    """Waits (bounded) until the machine is mostly idle before a
+    measurement, so other work on it (a test suite) does not count
+    against one mode; returns the busy fraction last seen."""
+    end = time.monotonic() + max_s
+    while True:
+        b0, t0 = machine_busy()
+        time.sleep(0.5)
+        b1, t1 = machine_busy()
+        frac = (b1 - b0) / max(t1 - t0, 1)
+        if frac < limit or time.monotonic() >= end:
+            return frac
+
+
 def measure(url, seconds, warmup, cpu_roots, upstream_pid, srv=None,
-            warmup_conns=CONNECTIONS):
+            warmup_conns=CONNECTIONS, own_pids=()):
+    quiet = wait_quiet()
     argv = wrk(url, seconds, warmup, warmup_conns)
     poll = Poller(srv) if srv is not None and getattr(srv, "spool", None) else None
-    c0, u0 = cpu_ticks(cpu_roots), cpu_ticks([upstream_pid])
+    everything = list(cpu_roots) + [upstream_pid] + list(own_pids)
+    c0, u0, a0 = cpu_ticks(cpu_roots), cpu_ticks([upstream_pid]), cpu_ticks(everything)
+    w0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    m0, t0 = machine_busy(), time.monotonic()
     p = subprocess.run(argv, capture_output=True, text=True,
                        timeout=seconds + 60)
-    c1, u1 = cpu_ticks(cpu_roots), cpu_ticks([upstream_pid])
+    m1, t1 = machine_busy(), time.monotonic()
+    w1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    c1, u1, a1 = cpu_ticks(cpu_roots), cpu_ticks([upstream_pid]), cpu_ticks(everything)
     r = parse_wrk(p.stdout)
     n = max(r["requests"], 1)
     r["cpu_us_req"] = (c1 - c0) / TICK * 1e6 / n
     r["upstream_cpu_us_req"] = (u1 - u0) / TICK * 1e6 / n
+    # CPU used by anything this run did not start (other users of the
+    # machine), in % of all CPUs: a warning sign next to the figures.
+    ours = (a1 - a0) / TICK + (w1.ru_utime + w1.ru_stime - w0.ru_utime - w0.ru_stime)
+    other = (m1[0] - m0[0]) / TICK - ours
+    r["other_cpu_pct"] = round(max(0.0, other) / (t1 - t0) / (os.cpu_count() or 1) * 100, 1)
+    r["idle_before_pct"] = round((1 - quiet) * 100, 1)
     r["spool_max"] = poll.stop().max_spool if poll else ""
     if p.returncode != 0 or r["requests"] == 0:
         raise RuntimeError("wrk failed on %s: %s %s" % (url, p.stdout, p.stderr))
@@ -413,7 +451,8 @@ class Bench:
             r = measure("http://127.0.0.1:%d%s" % (port, path),
                         self.args.seconds,
                         self.args.warmup if warmup is None else warmup, cpu_roots,
-                        self.up.proc.pid, srv, warmup_conns)
+                        self.up.proc.pid, srv, warmup_conns,
+                        [self.agent.proc.pid])
             r.update(mode=mode, family=family, body=body, note=note)
             self.rows.append(r)
             log("  %-28s %-5s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  "
@@ -456,6 +495,39 @@ class Bench:
                       [srv.proc.pid], srv,
                       note="examples/lighttpd/fcgi-relay.conf: 1 process, 8 threads")
         srv.stop()
+
+    def fcgi_hello(self):
+        """The bare libfcgi responder in the relay's places (same configs,
+        same thread and process counts): what the relay could reach."""
+        hello = os.path.join(OUT, "fcgi_hello")
+        if self.wanted("lighttpd-fcgi-hello"):
+            srv = lighttpd(g.example("lighttpd", "fcgi-relay.conf"),
+                           agent_url=self.up.url, fcgi_relay=hello)
+            self.run_mode("lighttpd-fcgi-hello", "lighttpd", srv.port,
+                          [srv.proc.pid], srv, note="bare libfcgi, 8 threads")
+            srv.stop()
+        if self.wanted("apache-fcgid-hello"):
+            srv = apache(os.path.join(CONF, "apache-fcgid.conf"), ["fcgid"],
+                         agent_url=self.up.url, fcgi_relay=hello, procs=FCGID_PROCS)
+            self.run_mode("apache-fcgid-hello", "apache", srv.port, [srv.proc.pid],
+                          note="bare libfcgi", warmup=max(self.args.warmup, FCGID_WARMUP),
+                          warmup_conns=FCGID_PROCS)
+            srv.stop()
+        if self.wanted("apache-proxy-fcgi-hello"):
+            d = g.make_dir("hellosock")
+            sock = os.path.join(d, "hello.sock")
+            p = g.Proc("fcgi_hello", [hello, "--listen", sock, "--threads",
+                                      str(STANDALONE_THREADS)])
+            end = time.monotonic() + g.START_TIMEOUT
+            while not os.path.exists(sock) and time.monotonic() < end:
+                time.sleep(0.05)
+            srv = apache(g.example("apache", "fcgi-relay-proxy-fcgi.conf"),
+                         ["proxy", "proxy_fcgi"], relay_socket=sock)
+            self.run_mode("apache-proxy-fcgi-hello", "apache", srv.port,
+                          [srv.proc.pid, p.pid], note="bare libfcgi, %d threads"
+                          % STANDALONE_THREADS)
+            srv.stop()
+            p.stop()
 
     def lighttpd_fcgi_listen(self):
         if not self.wanted("lighttpd-fcgi-listen"):
@@ -550,6 +622,8 @@ class Bench:
                 "non2xx3xx": 0, "socket_errors": 0,
                 "cpu_us_req": redir["cpu_us_req"],
                 "upstream_cpu_us_req": d["cpu_us_req"], "spool_max": "",
+                "other_cpu_pct": max(redir["other_cpu_pct"], d["other_cpu_pct"]),
+                "idle_before_pct": "",
                 "note": "composed: 302 leg + direct leg"})
 
     def seed(self):
@@ -662,7 +736,8 @@ class Bench:
                 "p50_ms": r["median"] * 1000, "p99_ms": percentile(r["times"], 99) * 1000,
                 "mib_s": 0, "non2xx3xx": 0, "socket_errors": 0,
                 "cpu_us_req": (r["user"] + r["system"]) * 1e6, "upstream_cpu_us_req": 0,
-                "spool_max": "", "note": "hyperfine -N, mean %.3f ms" % (r["mean"] * 1000)})
+                "spool_max": "", "other_cpu_pct": "", "idle_before_pct": "",
+                "note": "hyperfine -N, mean %.3f ms" % (r["mean"] * 1000)})
             log("  %-28s mean %.3f ms  median %.3f ms" % (
                 os.path.basename(prog), r["mean"] * 1000, r["median"] * 1000))
 
@@ -713,7 +788,7 @@ def transfer_gib(port, direction, size):
 FIELDS = ["date", "mode", "family", "body", "rps", "p50_ms", "p99_ms", "mib_s",
           "cpu_us_req", "upstream_cpu_us_req", "ratio_own_proxy",
           "ratio_lighttpd_proxy", "requests", "non2xx3xx", "socket_errors",
-          "spool_max", "note"]
+          "spool_max", "other_cpu_pct", "idle_before_pct", "note"]
 
 
 def add_ratios(rows):
@@ -842,20 +917,23 @@ def print_table(rows, mem, info):
     log("versions: %s; %s; %s; %s; Python %s" % (
         info["lighttpd"], info["apache"], info["wrk"], info["relay"], info["python"]))
     log("wrk -t1 -c%d; ratio = requests/s over the same server's own proxy "
-        "in this run\n" % CONNECTIONS)
-    hdr = "%-30s %-5s %9s %8s %8s %9s %8s %6s %6s %s" % (
+        "in this run; vs lp = over lighttpd's mod_proxy;\nother = CPU used by "
+        "processes this run did not start, %% of all CPUs (high: figures "
+        "disturbed)\n" % CONNECTIONS)
+    hdr = "%-30s %-5s %9s %8s %8s %9s %8s %6s %6s %6s %s" % (
         "mode", "body", "req/s", "p50 ms", "p99 ms", "MiB/s", "CPU us",
-        "ratio", "vs lp", "errors")
+        "ratio", "vs lp", "other", "errors")
     log(hdr)
     log("-" * len(hdr))
     for r in rows:
         if r["family"] == "startup":
             continue
         errs = r["non2xx3xx"] + r["socket_errors"]
-        log("%-30s %-5s %9.0f %8.2f %8.2f %9.1f %8.0f %6s %6s %s" % (
+        log("%-30s %-5s %9.0f %8.2f %8.2f %9.1f %8.0f %6s %6s %6s %s" % (
             r["mode"], r["body"], r["rps"], r["p50_ms"], r["p99_ms"], r["mib_s"],
             r["cpu_us_req"], r["ratio_own_proxy"], r["ratio_lighttpd_proxy"],
-            errs or ""))
+            "%.0f%%" % r["other_cpu_pct"] if r.get("other_cpu_pct") != "" and
+            "other_cpu_pct" in r else "", errs or ""))
     st = [r for r in rows if r["family"] == "startup"]
     if st:
         log("\nCGI start-up (hyperfine -N, CGI environment of bench/cgi-env.sh):")
@@ -895,7 +973,8 @@ def main():
         for step in (b.direct, b.lighttpd_proxy, b.apache_proxy,
                      b.lighttpd_fcgi_spawn, b.lighttpd_fcgi_listen,
                      b.apache_fcgid, b.apache_proxy_fcgi, b.lighttpd_relay_cgi,
-                     b.redirect, b.seed, b.behind_agent, b.memory, b.startup):
+                     b.fcgi_hello, b.redirect, b.seed, b.behind_agent,
+                     b.memory, b.startup):
             log("bench: %s" % step.__name__)
             step()
     finally:
