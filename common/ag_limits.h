@@ -54,6 +54,16 @@
  * connection stays in step; beyond this the connection is closed. */
 #define RELAY_DRAIN_MAX (1024L * 1024)
 
+/* ... and for at most this long; then the connection is closed instead. */
+#define RELAY_DRAIN_MS 1000
+
+/* After an answer whose request body was left unread, how long the relay
+ * keeps reading (and dropping) before it closes, so the close does not
+ * turn into a reset that destroys the answer in flight. libfcgi's own
+ * close waits for 2 s of silence, which a slow uploader never gives. */
+#define CLOSE_LINGER_MS 100
+#define CLOSE_LINGER_POLL_MS 10
+
 /* fcgi-relay: --check gives the agent this long to answer. */
 #define CHECK_TIMEOUT_MS 3000
 

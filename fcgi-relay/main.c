@@ -147,6 +147,30 @@ static void tune_connection(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+/* Ends a request whose body was left unread. Unread body records would
+ * break the next request on a kept connection (security.md row 55), so
+ * the connection closes; but not through libfcgi's close, which reads
+ * until the web server has been silent for 2 s and so pins this worker
+ * for as long as a slow client keeps uploading. The answer and
+ * FCGI_END_REQUEST go out first, then a short bounded linger. */
+static void finish_unread(FCGX_Request *req)
+{
+	char trash[4096];
+	long long end = relay_now_ms() + CLOSE_LINGER_MS;
+	struct pollfd p = {req->ipcFd, POLLIN, 0};
+
+	FCGX_FClose(req->err);
+	FCGX_FClose(req->out);	/* end of stdout and FCGI_END_REQUEST */
+	shutdown(req->ipcFd, SHUT_WR);
+	/* what already arrived must be read, or close() sends a reset */
+	while (relay_now_ms() < end && poll(&p, 1, CLOSE_LINGER_POLL_MS) > 0 &&
+	       read(req->ipcFd, trash, sizeof(trash)) > 0)
+		;
+	req->keepConnection = 0;
+	FCGX_Detach(req);	/* makes libfcgi close without its drain */
+	FCGX_Finish_r(req);
+}
+
 static void serve_one(struct worker *w)
 {
 	struct relay_io io;
@@ -172,11 +196,10 @@ static void serve_one(struct worker *w)
 		FCGX_Free(&w->req, 1);
 		return;
 	}
-	/* Unread body records would break the next request on a kept
-	 * connection (security.md row 55): close it instead. keepConnection
-	 * is libfcgi's own flag, read by FCGX_Finish_r. */
-	if (r & RELAY_UNDRAINED)
-		w->req.keepConnection = 0;
+	if (r & RELAY_UNDRAINED) {
+		finish_unread(&w->req);
+		return;
+	}
 	FCGX_Finish_r(&w->req);
 }
 
@@ -449,6 +472,9 @@ static int run(void)
 	}
 	if (!FCGX_IsCGI()) {
 		g_listen_fd = 0;	/* FCGI_LISTENSOCK_FILENO */
+		/* Spawned: the web server sizes its own connections to us
+		 * (lighttpd queues them in our backlog, mod_fcgid sends one at
+		 * a time), so a burst waits briefly instead of getting 503. */
 		return serve_fastcgi();
 	}
 	if (is_cgi_request())

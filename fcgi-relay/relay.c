@@ -425,8 +425,11 @@ static int drain(struct relay_req *q)
 {
 	char buf[16384];
 	unsigned long long budget = RELAY_DRAIN_MAX;
+	/* bounded in time too: a client sending a byte a second must not
+	 * keep this worker reading for its whole upload */
+	long long deadline = relay_now_ms() + RELAY_DRAIN_MS;
 
-	while (!q->body_eof && budget > 0) {
+	while (!q->body_eof && budget > 0 && relay_now_ms() < deadline) {
 		size_t want = sizeof(buf);
 		long got;
 
