@@ -5,24 +5,16 @@
 
 #include <string.h>
 
+#include "ascii.h"
 #include "host.h"
 #include "target.h"
 #include "url.h"
 
 int method_is_token(const char *m)
 {
-	size_t i;
+	size_t n = strnlen(m, METHOD_MAX + 1);
 
-	for (i = 0; m[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)m[i];
-
-		if (i >= METHOD_MAX)
-			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c)))
-			return 0;
-	}
-	return i > 0;
+	return n <= METHOD_MAX && http_token(m, n);
 }
 
 /* Redirects keep the method for anything but GET and HEAD, so a POST

@@ -9,49 +9,12 @@
 
 #include "host.h"
 
-static int lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
-
-static int tchar(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-int http_token(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!tchar((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-static int name_eq(const char *a, size_t alen, const char *b)
-{
-	size_t i;
-
-	if (strlen(b) != alen)
-		return 0;
-	for (i = 0; i < alen; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-	return 1;
-}
-
 static int name_in(const char *name, size_t len, const char *const *list)
 {
 	size_t i;
 
 	for (i = 0; list[i] != NULL; i++)
-		if (name_eq(name, len, list[i]))
+		if (ascii_eq_nocase(name, len, list[i]))
 			return 1;
 	return 0;
 }
@@ -67,7 +30,7 @@ long header_name_from_param(const char *p, size_t len, char *dst,
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if (!tchar(c))
+		if (!http_tchar(c))
 			return -1;
 		if (c == '_' || c == '-') {
 			dst[i] = '-';
@@ -75,7 +38,7 @@ long header_name_from_param(const char *p, size_t len, char *dst,
 			continue;
 		}
 		dst[i] = (char)(word_start && c >= 'a' && c <= 'z' ? c - 32
-				: !word_start ? lower(c) : c);
+				: !word_start ? ascii_lower(c) : c);
 		word_start = 0;
 	}
 	dst[len] = '\0';
@@ -119,8 +82,8 @@ int header_in_connection(const char *conn, size_t conn_len, const char *name,
 			size_t j;
 
 			for (j = 0; j < len; j++)
-				if (lower((unsigned char)conn[start + j]) !=
-				    lower((unsigned char)name[j]))
+				if (ascii_lower((unsigned char)conn[start + j]) !=
+				    ascii_lower((unsigned char)name[j]))
 					break;
 			if (j == len)
 				return 1;
@@ -228,10 +191,10 @@ static int relay_owned(const char *name, size_t len)
  * so they never pass (security.md row 35). */
 static int forwarding_claim(const char *name, size_t len)
 {
-	return (len > 12 && name_eq(name, 12, "X-Forwarded-")) ||
-	       name_eq(name, len, "X-Real-IP") ||
-	       name_eq(name, len, "X-Original-URL") ||
-	       name_eq(name, len, "X-Rewrite-URL");
+	return (len > 12 && ascii_eq_nocase(name, 12, "X-Forwarded-")) ||
+	       ascii_eq_nocase(name, len, "X-Real-IP") ||
+	       ascii_eq_nocase(name, len, "X-Original-URL") ||
+	       ascii_eq_nocase(name, len, "X-Rewrite-URL");
 }
 
 static int forwarded_param_skip(const char *name, size_t len,

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "ag_limits.h"
+#include "ascii.h"
 #include "reqview.h"
 #include "settings.h"
 
@@ -24,9 +25,6 @@ struct hdr_list {
 	size_t count;
 	int status;		/* on error: 400 or 431 */
 };
-
-/* Whether s[0..len) is an RFC 9110 §5.6.2 token. */
-int http_token(const char *s, size_t len);
 
 /* "X_FOO_BAR" (a CGI name after "HTTP_") -> "X-Foo-Bar". Returns the
  * length, or -1 when the name is empty, holds a byte that is not a token

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ag_limits.h"
+#include "ascii.h"
 
 static int is_digit(unsigned char c)
 {
@@ -16,23 +17,6 @@ static int is_digit(unsigned char c)
 static int is_alnum(unsigned char c)
 {
 	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
-
-static int equal_nocase(const char *a, size_t alen, const char *b)
-{
-	size_t i, blen = strlen(b);
-
-	if (alen != blen)
-		return 0;
-	for (i = 0; i < alen; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-	return 1;
 }
 
 /* One part of an inet_aton-style address: decimal, 0x hex or 0 octal.
@@ -64,8 +48,8 @@ static int ipv4_part(const char *p, size_t n, uint32_t max, uint32_t *out,
 
 		if (is_digit(c))
 			d = c - '0';
-		else if (base == 16 && lower(c) >= 'a' && lower(c) <= 'f')
-			d = (unsigned)lower(c) - 'a' + 10;
+		else if (base == 16 && ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f')
+			d = (unsigned)ascii_lower(c) - 'a' + 10;
 		else
 			return -1;
 		if (d >= base)
@@ -122,9 +106,9 @@ static int is_localhost_name(const char *s, size_t len)
 
 	if (len > 0 && s[len - 1] == '.')
 		len--;
-	if (equal_nocase(s, len, "localhost"))
+	if (ascii_eq_nocase(s, len, "localhost"))
 		return 1;
-	return len > sl && equal_nocase(s + len - sl, sl, suffix);
+	return len > sl && ascii_eq_nocase(s + len - sl, sl, suffix);
 }
 
 /* RFC 1035 §2.3.1 preferred syntax, with a trailing dot allowed. */
@@ -204,7 +188,7 @@ static const char *ipv6_parse(const char *s, size_t len, struct host *h)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!is_digit(c) && !(lower(c) >= 'a' && lower(c) <= 'f') &&
+		if (!is_digit(c) && !(ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f') &&
 		    c != ':' && c != '.')
 			return "bad IPv6 address";
 	}

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "ascii.h"
+
 #include "headers.h"
 
 void resphead_init(struct resphead *h)
@@ -22,30 +24,6 @@ static enum rh_result fail(struct resphead *h, const char *msg)
 {
 	h->error = msg;
 	return RH_ERROR;
-}
-
-static int lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
-
-static int name_eq(const char *a, size_t alen, const char *b)
-{
-	size_t i;
-
-	if (strlen(b) != alen)
-		return 0;
-	for (i = 0; i < alen; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-	return 1;
-}
-
-static int name_starts(const char *a, size_t alen, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return alen >= n && name_eq(a, n, prefix);
 }
 
 static int digit(char c)
@@ -194,14 +172,14 @@ static const char *check_framing(const struct resphead *h)
 
 		pos += strlen(f) + 1;
 		split(f, &nlen, &v, &vlen);
-		if (name_eq(f, nlen, "Content-Length")) {
+		if (ascii_eq_nocase(f, nlen, "Content-Length")) {
 			if (cl++ > 0)
 				return "duplicate Content-Length";
 			if (!all_digits(v, vlen))
 				return "invalid Content-Length";
-		} else if (name_eq(f, nlen, "Transfer-Encoding")) {
+		} else if (ascii_eq_nocase(f, nlen, "Transfer-Encoding")) {
 			if (te++ > 0 || vlen != 7 ||
-			    !name_eq(v, vlen, "chunked"))
+			    !ascii_eq_nocase(v, vlen, "chunked"))
 				return "unsupported Transfer-Encoding";
 		}
 	}
@@ -261,7 +239,7 @@ static int listed_in_connection(const struct resphead *h, const char *name,
 
 		pos += strlen(f) + 1;
 		split(f, &nlen, &v, &vlen);
-		if (name_eq(f, nlen, "Connection") &&
+		if (ascii_eq_nocase(f, nlen, "Connection") &&
 		    header_in_connection(v, vlen, name, len))
 			return 1;
 	}
@@ -274,17 +252,17 @@ int resphead_field_allowed(const struct resphead *h, const char *name,
 	/* Fields that steer the web server rather than inform the client:
 	 * RFC 3875 §6.3 (Status), nginx X-Accel-*, lighttpd and Apache
 	 * X-Sendfile and X-LIGHTTPD-send-file. */
-	if (name_eq(name, nlen, "Status") || name_starts(name, nlen, "X-Accel-") ||
-	    name_starts(name, nlen, "X-Sendfile") ||
-	    name_eq(name, nlen, "X-LIGHTTPD-send-file"))
+	if (ascii_eq_nocase(name, nlen, "Status") || ascii_prefix_nocase(name, nlen, "X-Accel-") ||
+	    ascii_prefix_nocase(name, nlen, "X-Sendfile") ||
+	    ascii_eq_nocase(name, nlen, "X-LIGHTTPD-send-file"))
 		return 0;
 	if (header_is_hop_by_hop(name, nlen))
 		return 0;
-	if (h->status == 200 && name_eq(name, nlen, "Location"))
+	if (h->status == 200 && ascii_eq_nocase(name, nlen, "Location"))
 		return 0;
 	/* Apache before 2.4.60 chose a handler from it (CVE-2024-38476). */
-	if (name_eq(name, nlen, "Content-Type") && vlen >= 6 &&
-	    name_eq(value, 6, "proxy:"))
+	if (ascii_eq_nocase(name, nlen, "Content-Type") && vlen >= 6 &&
+	    ascii_eq_nocase(value, 6, "proxy:"))
 		return 0;
 	return !listed_in_connection(h, name, nlen);
 }

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "ascii.h"
 #include "url.h"
 
 /* A bounded output buffer; "full" turns every later append into a no-op so
@@ -183,18 +184,6 @@ static void strip(char *p, size_t *len, const char *prefix)
 	}
 }
 
-static int has_scheme(const char *s, size_t n, const char *scheme)
-{
-	size_t i, sl = strlen(scheme);
-
-	if (n < sl)
-		return 0;
-	for (i = 0; i < sl; i++)
-		if ((s[i] | (s[i] >= 'A' && s[i] <= 'Z' ? 0x20 : 0)) != scheme[i])
-			return 0;
-	return 1;
-}
-
 /* Splits REQUEST_URI into path and query, dropping an absolute form's
  * scheme and authority (RFC 9112 §3.2.2): they never choose the agent. */
 static const char *split_uri(const char *u, size_t n, const char **path,
@@ -203,9 +192,9 @@ static const char *split_uri(const char *u, size_t n, const char **path,
 	const char *q;
 	size_t skip = 0;
 
-	if (has_scheme(u, n, "http://"))
+	if (ascii_prefix_nocase(u, n, "http://"))
 		skip = 7;
-	else if (has_scheme(u, n, "https://"))
+	else if (ascii_prefix_nocase(u, n, "https://"))
 		skip = 8;
 	if (skip > 0) {
 		while (skip < n && u[skip] != '/' && u[skip] != '?')

@@ -6,22 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int has_prefix_nocase(const char *s, size_t len, const char *p)
-{
-	size_t i, n = strlen(p);
-
-	if (len < n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c += 32;
-		if (c != (unsigned char)p[i])
-			return 0;
-	}
-	return 1;
-}
+#include "ascii.h"
 
 int url_path_char(unsigned char c)
 {
@@ -59,9 +44,9 @@ const char *base_url_parse(const char *s, size_t len, struct base_url *u)
 	size_t alen;
 
 	memset(u, 0, sizeof(*u));
-	if (has_prefix_nocase(s, len, "http://")) {
+	if (ascii_prefix_nocase(s, len, "http://")) {
 		auth = s + 7;
-	} else if (has_prefix_nocase(s, len, "https://")) {
+	} else if (ascii_prefix_nocase(s, len, "https://")) {
 		auth = s + 8;
 		u->https = 1;
 	} else {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "headers.h"
 #include "host.h"
 
@@ -33,29 +34,12 @@ void client_base_from_request(const struct reqview *r, const char *strip_prefix,
 	cb->mount[n] = '\0';
 }
 
-static int lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
-
-static int prefix_nocase(const char *s, size_t len, const char *p)
-{
-	size_t i, n = strlen(p);
-
-	if (len < n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (lower((unsigned char)s[i]) != (unsigned char)p[i])
-			return 0;
-	return 1;
-}
-
 static int equal_ci(const char *a, const char *b, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+		if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
 			return 0;
 	return 1;
 }
@@ -134,10 +118,10 @@ int rewrite_location(const struct base_url *agent, const struct client_base *cb,
 		return emit(dst, dstlen, outlen, "", cb->mount, v + skip,
 			    vlen - skip);
 	}
-	if (prefix_nocase(v, vlen, "http://")) {
+	if (ascii_prefix_nocase(v, vlen, "http://")) {
 		https = 0;
 		auth = v + 7;
-	} else if (prefix_nocase(v, vlen, "https://")) {
+	} else if (ascii_prefix_nocase(v, vlen, "https://")) {
 		https = 1;
 		auth = v + 8;
 	} else {
