@@ -384,10 +384,14 @@ def wrk_under_watch(srv, pid, seconds=30, connections=64):
             wrong.append((n, r.status, r.body_length))
     g.eq(wrong, [], "%s: bodies after the run arrive intact, 16 MiB included" % k)
     rss = [v for ts, v in samples["rss"] if ts - t0 >= 5 and v]
-    g.ok(len(rss) >= 2 and rss[-1] - rss[0] < 2048 and max(rss) - rss[0] < 4096,
-         "%s: relay VmRSS stable under load (%s KiB at 5 s, %s at the end, peak %s)" % (
-             k, rss[0] if rss else None, rss[-1] if rss else None,
-             max(rss) if rss else None))
+    if g.sanitized(relay_path()):
+        g.diag("%s: relay memory not bounded under ASan (quarantine); %s KiB at the end"
+               % (k, rss[-1] if rss else None))
+    else:
+        g.ok(len(rss) >= 2 and rss[-1] - rss[0] < 2048 and max(rss) - rss[0] < 4096,
+             "%s: relay VmRSS stable under load (%s KiB at 5 s, %s at the end, peak %s)" % (
+                 k, rss[0] if rss else None, rss[-1] if rss else None,
+                 max(rss) if rss else None))
     g.ok(alive(pid), "%s: the relay process is still there" % k)
     return res
 

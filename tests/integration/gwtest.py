@@ -153,6 +153,22 @@ def run(fn):
 
 # ------------------------------------------------------------ paths, ports
 
+_SANITIZED = {}
+
+
+def sanitized(path):
+    """Whether the program at path is built with AddressSanitizer: its
+    quarantine keeps freed memory on purpose, so RSS bounds say nothing
+    there (valgrind cannot run it either)."""
+    if path not in _SANITIZED:
+        try:
+            with open(path, "rb") as f:
+                _SANITIZED[path] = b"__asan_init" in f.read()
+        except OSError:
+            _SANITIZED[path] = False
+    return _SANITIZED[path]
+
+
 def cgi_redirect_path():
     return os.path.join(BUILDDIR, "cgi-redirect", "cgi-redirect")
 
