@@ -17,7 +17,7 @@
 
 #define SMALL_SIZE 100
 #define LARGE_SIZE (256 * 1024)
-#define SNDBUF 16384
+#define SNDBUF     16384
 
 static char g_body[LARGE_SIZE];
 static int g_fd;
@@ -33,17 +33,18 @@ static void *worker(void *arg)
 	while (FCGX_Accept_r(&req) == 0) {
 		const char *uri = FCGX_GetParam("REQUEST_URI", req.envp);
 		int n = uri != NULL && strcmp(uri, "/large") == 0 ? LARGE_SIZE
-								  : SMALL_SIZE;
+		                                                  : SMALL_SIZE;
 		char buf[4096];
 
 		setsockopt(req.ipcFd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-			   sizeof(sndbuf));
+		           sizeof(sndbuf));
 		while (FCGX_GetStr(buf, sizeof(buf), req.in) > 0)
 			;
 		FCGX_FPrintF(req.out,
-			     "Status: 200 OK\r\n"
-			     "Content-Type: application/octet-stream\r\n"
-			     "Content-Length: %d\r\n\r\n", n);
+		             "Status: 200 OK\r\n"
+		             "Content-Type: application/octet-stream\r\n"
+		             "Content-Length: %d\r\n\r\n",
+		             n);
 		FCGX_PutStr(g_body, n, req.out);
 		FCGX_Finish_r(&req);
 	}

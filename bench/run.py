@@ -58,7 +58,7 @@ STANDALONE_THREADS = 32        # one per client: the relay answers 503 above
 FCGID_PROCS = 40               # mod_fcgid: >= clients, one request each
 FCGID_WARMUP = 8               # seconds for mod_fcgid to spawn its processes
 HYPERFINE_RUNS = 2000
-QUIET_WAIT_S = 20.0            # longest wait for an idle machine per measurement
+QUIET_WAIT_S = 5.0             # longest wait for an idle machine per measurement
 QUIET_LIMIT = 0.15             # "idle": under 15 % of all CPUs busy
 
 # Apache's event MPM grows slowly from StartServers 1; give it the threads

@@ -26,12 +26,20 @@
 
 #define SMALL_SIZE 100
 #define LARGE_SIZE (256 * 1024)
-#define IN_MAX 16384		/* request head bound */
+#define IN_MAX     16384 /* request head bound */
 #define MAX_EVENTS 64
 
 enum body_kind { BODY_NONE, BODY_LENGTH, BODY_CHUNKED };
-enum chunk_state { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR,
-		   CH_DATA_LF, CH_TRAILER, CH_DONE };
+enum chunk_state {
+	CH_SIZE,
+	CH_EXT,
+	CH_SIZE_LF,
+	CH_DATA,
+	CH_DATA_CR,
+	CH_DATA_LF,
+	CH_TRAILER,
+	CH_DONE
+};
 
 struct conn {
 	int fd;
@@ -41,7 +49,7 @@ struct conn {
 	enum body_kind body;
 	unsigned long long body_left, body_total;
 	enum chunk_state ch;
-	int trailer_blank;	/* trailer line so far is empty */
+	int trailer_blank; /* trailer line so far is empty */
 	int head_request;
 	int close_after;
 	/* response being written */
@@ -78,14 +86,14 @@ static void want_write(struct conn *c, int on)
 }
 
 static void start_response(struct conn *c, int status, const char *reason,
-			   unsigned long long len)
+                           unsigned long long len)
 {
 	int n = snprintf(c->head, sizeof(c->head),
-			 "HTTP/1.1 %d %s\r\n"
-			 "Content-Type: application/octet-stream\r\n"
-			 "Content-Length: %llu\r\n%s\r\n",
-			 status, reason, len,
-			 c->close_after ? "Connection: close\r\n" : "");
+	                 "HTTP/1.1 %d %s\r\n"
+	                 "Content-Type: application/octet-stream\r\n"
+	                 "Content-Length: %llu\r\n%s\r\n",
+	                 status, reason, len,
+	                 c->close_after ? "Connection: close\r\n" : "");
 
 	c->head_len = (size_t)n;
 	c->head_off = 0;
@@ -129,7 +137,7 @@ static int header_is(const char *line, size_t len, const char *name)
 }
 
 static const char *header_value(const char *line, size_t len, size_t *vlen,
-				size_t nlen)
+                                size_t nlen)
 {
 	const char *v = line + nlen + 1;
 	const char *end = line + len;
@@ -157,8 +165,9 @@ static int parse_head(struct conn *c, size_t hlen)
 		return -1;
 	c->head_request = sp1 - p == 4 && memcmp(p, "HEAD", 4) == 0;
 	is_upload = (sp1 - p == 4 && memcmp(p, "POST", 4) == 0) ||
-		    (sp1 - p == 3 && memcmp(p, "PUT", 3) == 0);
-	c->close_after = eol - sp2 - 1 == 8 && memcmp(sp2 + 1, "HTTP/1.0", 8) == 0;
+	            (sp1 - p == 3 && memcmp(p, "PUT", 3) == 0);
+	c->close_after =
+	    eol - sp2 - 1 == 8 && memcmp(sp2 + 1, "HTTP/1.0", 8) == 0;
 	c->body = BODY_NONE;
 	c->body_left = c->body_total = 0;
 	for (p = eol + 2; p < end; p = eol + 2) {
@@ -176,7 +185,8 @@ static int parse_head(struct conn *c, size_t hlen)
 				c->body = BODY_LENGTH;
 		} else if (header_is(p, len, "Transfer-Encoding")) {
 			v = header_value(p, len, &vlen, 17);
-			if (vlen >= 7 && strncasecmp(v + vlen - 7, "chunked", 7) == 0) {
+			if (vlen >= 7 &&
+			    strncasecmp(v + vlen - 7, "chunked", 7) == 0) {
 				c->body = BODY_CHUNKED;
 				c->ch = CH_SIZE;
 				c->body_left = 0;
@@ -199,7 +209,7 @@ static int parse_head(struct conn *c, size_t hlen)
 		return 0;
 	}
 	if (c->body != BODY_NONE)
-		return -1;	/* GET with a body: not in this benchmark */
+		return -1; /* GET with a body: not in this benchmark */
 	start_response(c, 200, "OK", size);
 	return 0;
 }
@@ -257,8 +267,8 @@ static long drop_body(struct conn *c, const char *buf, size_t n)
 			c->trailer_blank = 1;
 			break;
 		case CH_DATA: {
-			size_t take = n - i < c->body_left ? n - i
-							   : (size_t)c->body_left;
+			size_t take =
+			    n - i < c->body_left ? n - i : (size_t)c->body_left;
 			c->body_left -= take;
 			c->body_total += take;
 			i += take;
@@ -347,8 +357,8 @@ static int write_some(struct conn *c)
 			off = (size_t)(c->out_pos % LARGE_SIZE);
 			iov[cnt].iov_base = g_pattern + off;
 			iov[cnt].iov_len = LARGE_SIZE - off < c->out_left
-						   ? LARGE_SIZE - off
-						   : (size_t)c->out_left;
+			                       ? LARGE_SIZE - off
+			                       : (size_t)c->out_left;
 			cnt++;
 		}
 		if (cnt == 0)
@@ -395,13 +405,14 @@ static int pump(struct conn *c)
 		if (c->writing)
 			continue;
 		for (;;) {
-			ssize_t r = read(c->fd, c->in + c->in_len,
-					 IN_MAX - c->in_len);
+			ssize_t r =
+			    read(c->fd, c->in + c->in_len, IN_MAX - c->in_len);
 
 			if (r == 0)
 				return -1;
 			if (r < 0)
-				return errno == EAGAIN || errno == EINTR ? 0 : -1;
+				return errno == EAGAIN || errno == EINTR ? 0
+				                                         : -1;
 			c->in_len += (size_t)r;
 			if (process_input(c) < 0)
 				return -1;
