@@ -303,6 +303,12 @@ static void set_method(CURL *c, const struct relay_req *q)
 	}
 	if (strcmp(q->method, q->expect_body ? "PUT" : "GET") != 0)
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
+	/* libcurl resends a request whose reused connection closed without
+	 * an answer; with a body our seek callback refuses the rewind, but a
+	 * bodiless POST would go out twice (RFC 9110 §9.2.2). A fresh
+	 * connection has no such retry. */
+	if (!q->idempotent && (!q->expect_body || (q->has_length && q->length == 0)))
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 }
 
 /* One retry, only when nothing reached the agent that could have acted:
