@@ -115,7 +115,10 @@ def main():
     agent = g.start_agent()
     srv = fk.lighttpd_relay(agent)
     marker = agent.url
-    agent = check(srv, agent, (marker, fk.relay_pids(marker)))
+    # lighttpd spawns the relay as it starts; an ASan build takes a moment
+    before = fk.wait_for(lambda: fk.relay_pids(marker), 10)
+    g.ok(before, "lighttpd: the spawned relay process is there before the load")
+    agent = check(srv, agent, (marker, before))
     srv.stop()
     relay, sock, log = fk.start_relay(agent, THREADS)
     srv = fk.apache_proxy(sock)
