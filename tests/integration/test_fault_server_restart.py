@@ -64,6 +64,10 @@ class Load:
             t.join(30)
 
 
+# how long a stopped relay may take to finish its last request
+GRACE_S = 10
+
+
 def parents_ok(marker, kinds):
     """[] when every relay process has a live parent of the web server;
     else (pid, ppid, parent's name) of the others."""
@@ -110,8 +114,14 @@ def check(srv, marker, restart, kinds):
     g.ok(after and all(o == "whole" for o in after),
          "%s: answered again from 2 s after the restart (%d)" % (k, len(after)),
          [o for o in after if o != "whole"][:5])
-    g.eq(orphans, [], "%s: every relay process had a live %s parent during the restart" % (
-        k, "/".join(kinds)))
+    # A process the web server told to stop may outlive its parent for the
+    # request it is finishing (slower under ASan); an orphan is one that
+    # is still there without a web-server parent once that is done.
+    if orphans:
+        g.diag("%s: finishing without a web-server parent: %s" % (k, sorted(set(orphans))))
+    left = fk.wait_for(lambda: [o for o in parents_ok(marker, kinds)] == [], GRACE_S)
+    g.ok(left, "%s: no relay process without a live %s parent %d s after the restart" % (
+        k, "/".join(kinds), GRACE_S), parents_ok(marker, kinds))
     r = g.fetch(srv.port, "GET", "/after-restart")
     g.eq(r.status, 200, "%s: served after the restart" % k)
     if k == "lighttpd":
