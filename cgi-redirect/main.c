@@ -109,21 +109,18 @@ static int serve(const struct settings *s)
 	struct redirect rd;
 	const char *err;
 	char esc[LOG_URI_MAX];
-	const char *uri = req_get(&r, "REQUEST_URI") != NULL
-				  ? req_get0(&r, "REQUEST_URI")
-				  : req_get0(&r, "PATH_INFO");
 	int head_only = strcmp(req_get0(&r, "REQUEST_METHOD"), "HEAD") == 0;
 
 	if (drain_body(&r) < 0) {
 		log_msg("400 bad CONTENT_LENGTH for %s",
-			log_escape(esc, sizeof(esc), uri, strlen(uri)));
+			req_log_target(&r, esc, sizeof(esc)));
 		return response_error(&out, 400, "invalid Content-Length",
 				      head_only) < 0;
 	}
 	err = redirect_build(s, &r, &rd);
 	if (err != NULL) {
 		log_msg("%d %s: %s", rd.status,
-			log_escape(esc, sizeof(esc), uri, strlen(uri)), err);
+			req_log_target(&r, esc, sizeof(esc)), err);
 		/* A settings problem is the operator's: the client gets no detail. */
 		return response_error(&out, rd.status,
 				      rd.status == 500 ? "gateway misconfigured" : err,

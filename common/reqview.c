@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "log.h"
+
 const char *req_get(const struct reqview *r, const char *name)
 {
 	size_t n = strlen(name), i;
@@ -36,4 +38,19 @@ int request_is_https(const struct reqview *r)
 	if (strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0)
 		return 1;
 	return strcasecmp(req_get0(r, "REQUEST_SCHEME"), "https") == 0;
+}
+
+char *req_log_target(const struct reqview *r, char *dst, size_t dstlen)
+{
+	const char *uri = req_get(r, "REQUEST_URI");
+	const char *pi = req_get0(r, "PATH_INFO");
+	size_t n;
+
+	if (uri != NULL)
+		return log_escape(dst, dstlen, uri, strlen(uri));
+	uri = req_get0(r, "SCRIPT_NAME");
+	log_escape(dst, dstlen, uri, strlen(uri));
+	n = strlen(dst);
+	log_escape(dst + n, dstlen - n, pi, strlen(pi));
+	return dst;
 }

@@ -20,4 +20,8 @@ const char *req_get0(const struct reqview *r, const char *name);
  * REQUEST_SCHEME=https. */
 int request_is_https(const struct reqview *r);
 
+/* The request's target for a log line, escaped (log_escape) and cut to
+ * fit dst: REQUEST_URI, or SCRIPT_NAME + PATH_INFO without it. Returns dst. */
+char *req_log_target(const struct reqview *r, char *dst, size_t dstlen);
+
 #endif

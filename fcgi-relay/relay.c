@@ -382,22 +382,16 @@ static const char *transfer_detail(const struct relay_req *q, CURLcode rc,
 
 static void log_failure(const struct relay_req *q, CURLcode rc, int status)
 {
-	const char *uri = req_get(&q->rv, "REQUEST_URI");
-	char mesc[METHOD_MAX * 4 + 8], uesc[LOG_URI_MAX], desc[512];
+	char mesc[METHOD_MAX * 4 + 8], uesc[LOG_URI_MAX], desc[512], code[8];
 	const char *d = q->detail != NULL ? q->detail : "";
 
 	/* a detail that only repeats the cause says nothing */
 	if (strcmp(d, cause_message(q->cause)) == 0)
 		d = "";
-	char code[8];
-
 	snprintf(code, sizeof(code), "%d", status);
-
-	if (uri == NULL)
-		uri = req_get0(&q->rv, "SCRIPT_NAME");
 	log_escape(mesc, sizeof(mesc), req_get0(&q->rv, "REQUEST_METHOD"),
 		   strlen(req_get0(&q->rv, "REQUEST_METHOD")));
-	log_escape(uesc, sizeof(uesc), uri, strlen(uri));
+	req_log_target(&q->rv, uesc, sizeof(uesc));
 	log_escape(desc, sizeof(desc), d, strlen(d));
 	log_msg("%s %s: %s%s%s%s%s%s%s%s -> %s after %lld ms", mesc, uesc,
 		cause_message(q->cause), desc[0] ? ": " : "", desc,
@@ -412,13 +406,10 @@ static void log_failure(const struct relay_req *q, CURLcode rc, int status)
 
 static void log_access(const struct relay_req *q)
 {
-	const char *uri = req_get(&q->rv, "REQUEST_URI");
 	char mesc[METHOD_MAX * 4 + 8], uesc[LOG_URI_MAX], aesc[64];
 
-	if (uri == NULL)
-		uri = req_get0(&q->rv, "SCRIPT_NAME");
 	log_escape(mesc, sizeof(mesc), q->method, strlen(q->method));
-	log_escape(uesc, sizeof(uesc), uri, strlen(uri));
+	req_log_target(&q->rv, uesc, sizeof(uesc));
 	log_escape(aesc, sizeof(aesc), req_get0(&q->rv, "REMOTE_ADDR"),
 		   strlen(req_get0(&q->rv, "REMOTE_ADDR")));
 	log_msg("access %s \"%s %s\" %d %llu %lld ms", aesc, mesc, uesc,
@@ -520,11 +511,10 @@ int relay_busy(char *const *envp, const struct relay_io *io)
 	static const char body[] = "503 Service Unavailable: all workers busy\n";
 	struct reqview rv = {envp};
 	char uesc[LOG_URI_MAX], head[512];
-	const char *uri = req_get0(&rv, "REQUEST_URI");
 	int n;
 
 	log_msg("%s: all workers busy -> 503",
-		log_escape(uesc, sizeof(uesc), uri, strlen(uri)));
+		req_log_target(&rv, uesc, sizeof(uesc)));
 	/* RFC 9110 §15.6.4, §10.2.3: tell the client when to come back
 	 * rather than queueing it without bound. */
 	n = snprintf(head, sizeof(head),

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "reqview.h"
 #include "suites.h"
 
 struct esc_row {
@@ -41,6 +42,22 @@ START_TEST(test_log_escape)
 }
 END_TEST
 
+START_TEST(test_log_target)
+{
+	char *with[] = {"REQUEST_URI=/a\r\nb?%s", "SCRIPT_NAME=/s", NULL};
+	char *without[] = {"SCRIPT_NAME=/gw", "PATH_INFO=/x\ny", NULL};
+	char *none[] = {NULL};
+	struct reqview a = {with}, b = {without}, c = {none};
+	char out[64], small[12];
+
+	ck_assert_str_eq(req_log_target(&a, out, sizeof(out)), "/a\\x0d\\x0ab?%s");
+	ck_assert_str_eq(req_log_target(&b, out, sizeof(out)), "/gw/x\\x0ay");
+	ck_assert_str_eq(req_log_target(&c, out, sizeof(out)), "");
+	/* cut to fit, also when the second part does not fit */
+	ck_assert_str_eq(req_log_target(&b, small, sizeof(small)), "/gw/x...");
+}
+END_TEST
+
 Suite *log_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -48,6 +65,7 @@ Suite *log_suite(void)
 
 	tcase_add_loop_test(tc, test_log_escape, 0,
 			    (int)(sizeof(esc_rows) / sizeof(esc_rows[0])));
+	tcase_add_test(tc, test_log_target);
 	suite_add_tcase(s, tc);
 	return s;
 }
