@@ -90,4 +90,10 @@
  * polls the client connection for a hang-up while the agent is silent. */
 #define HUP_POLL_MS 250
 
+/* libcurl's receive buffer (default 16 KiB): each read hands the relay
+ * one piece, and each piece costs a write to the web server, so large
+ * answers move in 256 KiB pieces (64 KiB FastCGI records). Allocated
+ * per worker on its first request. */
+#define AGENT_RECV_BUFFER (256 * 1024)
+
 #endif

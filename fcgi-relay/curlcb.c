@@ -30,6 +30,29 @@ static int head_put(struct head_buf *h, const char *name, size_t nlen,
 	return 0;
 }
 
+/* Hands response bytes to the client. Where the I/O can hold them they
+ * wait for what follows in the same pass of libcurl: the head for its
+ * body, the last piece for the end of the request. libcurl calls
+ * relay_xferinfo_cb after every pass that did not finish the transfer,
+ * and that flushes, so nothing held ever waits for the agent. */
+static int client_put(struct relay_req *q, const char *p, size_t n)
+{
+	const struct relay_io *io = q->io;
+
+	if (io->hold == NULL)
+		return io->out.write(io->out.ctx, p, n);
+	q->held = 1;
+	return io->hold(io->out.ctx, p, n);
+}
+
+int relay_flush_held(struct relay_req *q)
+{
+	if (!q->held)
+		return 0;
+	q->held = 0;
+	return q->io->flush(q->io->out.ctx);
+}
+
 struct head_ctx {
 	struct relay_req *q;
 	struct head_buf hb;
@@ -82,7 +105,7 @@ int relay_write_head(struct relay_req *q)
 	q->status = q->rh.status;
 	q->headers_sent = 1;
 	q->last_down_ms = relay_now_ms();
-	if (q->io->out.write(q->io->out.ctx, c.hb.p, c.hb.len) < 0) {
+	if (client_put(q, c.hb.p, c.hb.len) < 0) {
 		q->xf.client_gone = 1;
 		return -1;
 	}
@@ -129,7 +152,7 @@ size_t relay_write_cb(char *buf, size_t size, size_t n, void *ud)
 	q->last_down_ms = relay_now_ms();
 	if (q->no_body)
 		return len;	/* RFC 9112 §6.3: none after HEAD, 204, 304 */
-	if (q->io->out.write(q->io->out.ctx, buf, len) < 0) {
+	if (client_put(q, buf, len) < 0) {
 		q->xf.client_gone = 1;
 		return 0;	/* CURLE_WRITE_ERROR: stop the agent at once */
 	}
@@ -212,6 +235,11 @@ int relay_xferinfo_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow,
 	long long now = relay_now_ms();
 
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (relay_flush_held(q) < 0) {
+		q->xf.client_gone = 1;
+		q->detail = "web server closed the connection";
+		return 1;
+	}
 	if (!q->headers_sent) {
 		long long since = q->last_up_ms > q->start_ms ? q->last_up_ms
 							      : q->start_ms;

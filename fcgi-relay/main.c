@@ -13,9 +13,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "host.h"
@@ -63,24 +65,112 @@ static long fcgi_read(void *ctx, char *buf, size_t n)
 	return got < 0 ? -1 : 1 + (long)got;
 }
 
-/* Each piece is flushed (libfcgi would hold 8 KiB, stalling event
- * streams), and the stream's error checked: FCGX_PutStr reports success
- * while its buffer has room, even after the peer is gone. */
-static int fcgi_write(void *ctx, const char *p, size_t n)
+/* A FastCGI record carries at most 65535 bytes; 65528 keeps records
+ * 8-byte aligned, as libfcgi writes them. */
+#define FCGI_RECORD_DATA_MAX 65528
+/* Pieces this large skip libfcgi's 8 KiB stream buffer, which would cut
+ * them into 8 KiB records and one write(2) each. */
+#define FCGI_DIRECT_MIN 8192
+#define FCGI_DIRECT_RECORDS 8
+
+static void fcgi_stdout_header(unsigned char h[8], int request_id,
+			       size_t len)
+{
+	h[0] = FCGI_VERSION_1;
+	h[1] = FCGI_STDOUT;
+	h[2] = (unsigned char)((request_id >> 8) & 0xff);
+	h[3] = (unsigned char)(request_id & 0xff);
+	h[4] = (unsigned char)((len >> 8) & 0xff);
+	h[5] = (unsigned char)(len & 0xff);
+	h[6] = 0;	/* no padding */
+	h[7] = 0;
+}
+
+/* writev until everything is written; short writes happen when the web
+ * server reads slowly (SO_SNDTIMEO ends a stall with an error). */
+static int writev_all(int fd, struct iovec *iov, int cnt)
+{
+	while (cnt > 0) {
+		ssize_t w = writev(fd, iov, cnt);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (cnt > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/* Writes p as STDOUT records of up to 64 KiB straight to the connection,
+ * after what libfcgi's stream holds, so the order stays. */
+static int fcgi_put_direct(FCGX_Request *r, const char *p, size_t n)
+{
+	unsigned char hdr[FCGI_DIRECT_RECORDS][8];
+	struct iovec iov[2 * FCGI_DIRECT_RECORDS];
+
+	if (FCGX_FFlush(r->out) != 0 || FCGX_GetError(r->out) != 0)
+		return -1;
+	while (n > 0) {
+		int k, cnt = 0;
+
+		for (k = 0; k < FCGI_DIRECT_RECORDS && n > 0; k++) {
+			size_t len = n > FCGI_RECORD_DATA_MAX ? FCGI_RECORD_DATA_MAX
+							      : n;
+
+			fcgi_stdout_header(hdr[k], r->requestId, len);
+			iov[cnt].iov_base = hdr[k];
+			iov[cnt++].iov_len = sizeof(hdr[k]);
+			iov[cnt].iov_base = (void *)p;
+			iov[cnt++].iov_len = len;
+			p += len;
+			n -= len;
+		}
+		if (writev_all(r->ipcFd, iov, cnt) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Small pieces wait in libfcgi's stream buffer (it writes by itself when
+ * full) until fcgi_flush or the end of the request. */
+static int fcgi_hold(void *ctx, const char *p, size_t n)
+{
+	FCGX_Request *r = ctx;
+
+	if (n >= FCGI_DIRECT_MIN)
+		return fcgi_put_direct(r, p, n);
+	if (FCGX_PutStr(p, (int)n, r->out) != (int)n)
+		return -1;
+	return FCGX_GetError(r->out) != 0 ? -1 : 0;
+}
+
+/* The stream's error is checked too: FCGX_PutStr reports success while
+ * its buffer has room, even after the peer is gone. */
+static int fcgi_flush(void *ctx)
 {
 	FCGX_Stream *out = ((FCGX_Request *)ctx)->out;
 
-	while (n > 0) {
-		int chunk = n > 65536 ? 65536 : (int)n;
-
-		if (FCGX_PutStr(p, chunk, out) != chunk)
-			return -1;
-		p += chunk;
-		n -= (size_t)chunk;
-	}
 	if (FCGX_FFlush(out) != 0 || FCGX_GetError(out) != 0)
 		return -1;
 	return 0;
+}
+
+/* Written and flushed: error answers and pieces that must not wait. */
+static int fcgi_write(void *ctx, const char *p, size_t n)
+{
+	if (fcgi_hold(ctx, p, n) < 0)
+		return -1;
+	return fcgi_flush(ctx);
 }
 
 /* ---- process state ---- */
@@ -180,6 +270,8 @@ static void serve_one(struct worker *w)
 	io.rctx = &w->req;
 	io.out.write = fcgi_write;
 	io.out.ctx = &w->req;
+	io.hold = fcgi_hold;
+	io.flush = fcgi_flush;
 	io.peer_fd = w->req.ipcFd;
 	io.half_close_is_gone = 1;
 	tune_connection(w->req.ipcFd);
@@ -354,6 +446,8 @@ static int serve_cgi(void)
 	io.rctx = NULL;
 	io.out.write = sink_fd_write;
 	io.out.ctx = &cgi_out_fd;
+	io.hold = NULL;
+	io.flush = NULL;
 	io.peer_fd = STDOUT_FILENO;
 	io.half_close_is_gone = 0;
 	if (relay_worker_init(&rw, &g_settings) < 0) {

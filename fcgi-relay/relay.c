@@ -55,6 +55,7 @@ static void req_reset(struct relay_req *q, const struct relay_worker *w,
 	q->no_body = 0;
 	q->idempotent = 0;
 	q->headers_sent = 0;
+	q->held = 0;
 	q->has_length = 0;
 	q->length = 0;
 	q->body_read = 0;
@@ -256,6 +257,7 @@ static void set_fixed_options(CURL *c, const struct relay_req *q)
 	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, (long)AGENT_RECV_BUFFER);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
@@ -462,6 +464,9 @@ static int finish(struct relay_req *q, CURLcode rc)
 	}
 	if (settings_num(&q->s, SET_ACCESS_LOG))
 		log_access(q);
+	/* The answer goes out before a drain that may take a second. */
+	if (!(out & RELAY_CUT) && !q->body_eof && relay_flush_held(q) < 0)
+		out |= RELAY_CUT;
 	if (!(out & RELAY_CUT) && q->cause != CAUSE_CLIENT_BODY && drain(q) < 0)
 		out |= RELAY_UNDRAINED;
 	return out;

@@ -27,6 +27,12 @@ struct relay_io {
 	void *rctx;
 	/* Response: written and flushed, or -1 once the client is gone. */
 	struct sink out;
+	/* Optional (NULL under CGI): write without flushing, and flush.
+	 * Held bytes leave with whatever follows them, so a small answer
+	 * costs the web server one wake-up instead of three; the relay
+	 * flushes before it waits for anything (relay_flush_held). */
+	int (*hold)(void *ctx, const char *p, size_t n);
+	int (*flush)(void *ctx);
 	/* Polled for a hang-up while the agent is silent; -1: none. */
 	int peer_fd;
 	/* Whether a half-close of peer_fd (POLLRDHUP) after the request body
@@ -57,6 +63,7 @@ struct relay_req {
 	int no_body;		/* HEAD, 204, 304: body dropped */
 	int idempotent;
 	int headers_sent;	/* Status went out: never a second one */
+	int held;		/* response bytes held, not yet flushed */
 	int has_length;		/* CONTENT_LENGTH given */
 	unsigned long long length;	/* its value */
 	unsigned long long body_read;	/* client body bytes taken */
@@ -103,6 +110,9 @@ size_t relay_read_cb(char *buf, size_t size, size_t n, void *ud);
 int relay_seek_cb(void *ud, curl_off_t offset, int origin);
 int relay_xferinfo_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow,
 		      curl_off_t ultotal, curl_off_t ulnow);
+
+/* Sends what io->hold kept; 0, or -1 once the client is gone. */
+int relay_flush_held(struct relay_req *q);
 
 /* Writes the checked head (Status and filtered, rewritten fields) to the
  * client; 0, or -1 with the cause flagged. In curlcb.c. */
