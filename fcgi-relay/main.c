@@ -93,8 +93,8 @@ struct worker {
 
 static struct settings g_settings;
 static int g_listen_fd = -1;
-static int g_wake[2] = {-1, -1};	/* written once on shutdown */
-static int g_limit_busy;		/* standalone: answer 503 when full */
+static int g_wake[2] = {-1, -1}; /* written once on shutdown */
+static int g_limit_busy;         /* standalone: answer 503 when full */
 static int g_threads;
 static int g_busy;
 static pthread_mutex_t g_busy_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -160,14 +160,14 @@ static void finish_unread(FCGX_Request *req)
 	struct pollfd p = {req->ipcFd, POLLIN, 0};
 
 	FCGX_FClose(req->err);
-	FCGX_FClose(req->out);	/* end of stdout and FCGI_END_REQUEST */
+	FCGX_FClose(req->out); /* end of stdout and FCGI_END_REQUEST */
 	shutdown(req->ipcFd, SHUT_WR);
 	/* what already arrived must be read, or close() sends a reset */
 	while (relay_now_ms() < end && poll(&p, 1, CLOSE_LINGER_POLL_MS) > 0 &&
 	       read(req->ipcFd, trash, sizeof(trash)) > 0)
 		;
 	req->keepConnection = 0;
-	FCGX_Detach(req);	/* makes libfcgi close without its drain */
+	FCGX_Detach(req); /* makes libfcgi close without its drain */
 	FCGX_Finish_r(req);
 }
 
@@ -211,12 +211,13 @@ static int accept_backoff(int err, int *backoff_ms)
 		return 0;
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
 		log_msg("accept: %s; retrying in %d ms", strerror(err),
-			*backoff_ms);
+		        *backoff_ms);
 	else
 		log_msg("accept: %s", strerror(err));
 	wait_readable(-1, *backoff_ms);
 	*backoff_ms = *backoff_ms * 2 > ACCEPT_BACKOFF_MAX_MS
-			      ? ACCEPT_BACKOFF_MAX_MS : *backoff_ms * 2;
+	                  ? ACCEPT_BACKOFF_MAX_MS
+	                  : *backoff_ms * 2;
 	return 0;
 }
 
@@ -326,7 +327,7 @@ static int listen_tcp(const char *spec)
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-			    ai->ai_protocol);
+		            ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -373,7 +374,8 @@ static int start_workers(struct worker *ws, int n)
 	for (i = 0; i < n; i++) {
 		if (FCGX_InitRequest(&ws[i].req, g_listen_fd, 0) != 0 ||
 		    relay_worker_init(&ws[i].rw, &g_settings) < 0 ||
-		    pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
+		    pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) !=
+		        0) {
 			log_msg("cannot start worker %d", i);
 			return i;
 		}
@@ -418,18 +420,24 @@ static void usage(FILE *f)
 	int k;
 
 	fprintf(f,
-		"usage: fcgi-relay [--check] [--KEY VALUE | --KEY=VALUE ...]\n"
-		"       fcgi-relay --help | --version\n\n"
-		"Relays each request to the agent (agent_url) and streams the answer\n"
-		"back. Runs as a FastCGI application spawned by the web server (listen\n"
-		"socket on fd 0), standalone with --listen HOST:PORT or --listen /path,\n"
-		"or as a plain CGI program.\n\n"
-		"Settings (config file key, environment AGENT_KEY, option --key):\n");
+	        "usage: fcgi-relay [--check] [--KEY VALUE | --KEY=VALUE ...]\n"
+	        "       fcgi-relay --help | --version\n\n"
+	        "Relays each request to the agent (agent_url) and streams the "
+	        "answer\n"
+	        "back. Runs as a FastCGI application spawned by the web server "
+	        "(listen\n"
+	        "socket on fd 0), standalone with --listen HOST:PORT or "
+	        "--listen /path,\n"
+	        "or as a plain CGI program.\n\n"
+	        "Settings (config file key, environment AGENT_KEY, option "
+	        "--key):\n");
 	for (k = 0; k < SET_COUNT; k++)
 		fprintf(f, "  %-18s %s\n", settings_name((enum setting_key)k),
-			settings_help((enum setting_key)k));
-	fprintf(f, "\n  --check            validate the settings, print them with their\n"
-		   "                     source, try the agent; exit 1 on error\n");
+		        settings_help((enum setting_key)k));
+	fprintf(
+	    f, "\n  --check            validate the settings, print them with "
+	       "their\n"
+	       "                     source, try the agent; exit 1 on error\n");
 }
 
 /* Signals go to the signal thread only: block them before any thread
@@ -460,18 +468,19 @@ static int run(void)
 	g_threads = (int)settings_num(&g_settings, SET_THREADS);
 	if (listen_on[0] != '\0') {
 		g_listen_fd = listen_on[0] == '/' ? listen_unix(listen_on)
-						  : listen_tcp(listen_on);
+		                                  : listen_tcp(listen_on);
 		if (g_listen_fd < 0)
 			return 1;
 		g_limit_busy = 1;
-		log_msg("listening on %s with %d worker(s)", listen_on, g_threads);
+		log_msg("listening on %s with %d worker(s)", listen_on,
+		        g_threads);
 		rc = serve_fastcgi();
 		if (listen_on[0] == '/')
 			unlink(listen_on);
 		return rc;
 	}
 	if (!FCGX_IsCGI()) {
-		g_listen_fd = 0;	/* FCGI_LISTENSOCK_FILENO */
+		g_listen_fd = 0; /* FCGI_LISTENSOCK_FILENO */
 		/* Spawned: the web server sizes its own connections to us
 		 * (lighttpd queues them in our backlog, mod_fcgid sends one at
 		 * a time), so a burst waits briefly instead of getting 503. */
@@ -479,8 +488,9 @@ static int run(void)
 	}
 	if (is_cgi_request())
 		return serve_cgi();
-	fprintf(stderr, "fcgi-relay: no FastCGI socket on fd 0, no --listen and "
-			"no CGI request (GATEWAY_INTERFACE unset); see --help\n");
+	fprintf(stderr,
+	        "fcgi-relay: no FastCGI socket on fd 0, no --listen and "
+	        "no CGI request (GATEWAY_INTERFACE unset); see --help\n");
 	return 2;
 }
 
@@ -499,7 +509,7 @@ int main(int argc, char **argv)
 	if (is_cgi_request() && FCGX_IsCGI())
 		argc = 1;
 	if (settings_startup(&g_settings, &cli, argc, argv, environ, err,
-			     sizeof(err)) < 0) {
+	                     sizeof(err)) < 0) {
 		log_msg("%s", err);
 		if (is_cgi_request() && !cli.check) {
 			int fd = STDOUT_FILENO;
@@ -515,8 +525,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (cli.version) {
-		printf("fcgi-relay (%s) %s\n%s\n", PACKAGE_NAME, PACKAGE_VERSION,
-		       curl_version());
+		printf("fcgi-relay (%s) %s\n%s\n", PACKAGE_NAME,
+		       PACKAGE_VERSION, curl_version());
 		return 0;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
