@@ -71,11 +71,10 @@ static long fcgi_read(void *ctx, char *buf, size_t n)
 #define FCGI_RECORD_DATA_MAX 65528
 /* Pieces this large skip libfcgi's 8 KiB stream buffer, which would cut
  * them into 8 KiB records and one write(2) each. */
-#define FCGI_DIRECT_MIN 8192
+#define FCGI_DIRECT_MIN     8192
 #define FCGI_DIRECT_RECORDS 8
 
-static void fcgi_stdout_header(unsigned char h[8], int request_id,
-			       size_t len)
+static void fcgi_stdout_header(unsigned char h[8], int request_id, size_t len)
 {
 	h[0] = FCGI_VERSION_1;
 	h[1] = FCGI_STDOUT;
@@ -83,7 +82,7 @@ static void fcgi_stdout_header(unsigned char h[8], int request_id,
 	h[3] = (unsigned char)(request_id & 0xff);
 	h[4] = (unsigned char)((len >> 8) & 0xff);
 	h[5] = (unsigned char)(len & 0xff);
-	h[6] = 0;	/* no padding */
+	h[6] = 0; /* no padding */
 	h[7] = 0;
 }
 
@@ -125,8 +124,8 @@ static int fcgi_put_direct(FCGX_Request *r, const char *p, size_t n)
 		int k, cnt = 0;
 
 		for (k = 0; k < FCGI_DIRECT_RECORDS && n > 0; k++) {
-			size_t len = n > FCGI_RECORD_DATA_MAX ? FCGI_RECORD_DATA_MAX
-							      : n;
+			size_t len =
+			    n > FCGI_RECORD_DATA_MAX ? FCGI_RECORD_DATA_MAX : n;
 
 			fcgi_stdout_header(hdr[k], r->requestId, len);
 			iov[cnt].iov_base = hdr[k];
@@ -184,8 +183,8 @@ struct worker {
 
 static struct settings g_settings;
 static int g_listen_fd = -1;
-static int g_wake[2] = {-1, -1};	/* written once on shutdown */
-static int g_limit_busy;		/* standalone: answer 503 when full */
+static int g_wake[2] = {-1, -1}; /* written once on shutdown */
+static int g_limit_busy;         /* standalone: answer 503 when full */
 static int g_threads;
 static int g_busy;
 static pthread_mutex_t g_busy_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -251,14 +250,14 @@ static void finish_unread(FCGX_Request *req)
 	struct pollfd p = {req->ipcFd, POLLIN, 0};
 
 	FCGX_FClose(req->err);
-	FCGX_FClose(req->out);	/* end of stdout and FCGI_END_REQUEST */
+	FCGX_FClose(req->out); /* end of stdout and FCGI_END_REQUEST */
 	shutdown(req->ipcFd, SHUT_WR);
 	/* what already arrived must be read, or close() sends a reset */
 	while (relay_now_ms() < end && poll(&p, 1, CLOSE_LINGER_POLL_MS) > 0 &&
 	       read(req->ipcFd, trash, sizeof(trash)) > 0)
 		;
 	req->keepConnection = 0;
-	FCGX_Detach(req);	/* makes libfcgi close without its drain */
+	FCGX_Detach(req); /* makes libfcgi close without its drain */
 	FCGX_Finish_r(req);
 }
 
@@ -304,12 +303,13 @@ static int accept_backoff(int err, int *backoff_ms)
 		return 0;
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
 		log_msg("accept: %s; retrying in %d ms", strerror(err),
-			*backoff_ms);
+		        *backoff_ms);
 	else
 		log_msg("accept: %s", strerror(err));
 	wait_readable(-1, *backoff_ms);
 	*backoff_ms = *backoff_ms * 2 > ACCEPT_BACKOFF_MAX_MS
-			      ? ACCEPT_BACKOFF_MAX_MS : *backoff_ms * 2;
+	                  ? ACCEPT_BACKOFF_MAX_MS
+	                  : *backoff_ms * 2;
 	return 0;
 }
 
@@ -371,7 +371,7 @@ static void *worker_main(void *arg)
 
 	for (;;) {
 		int ready = w->req.ipcFd >= 0 ? wait_readable(w->req.ipcFd, -1)
-					      : wait_listen(ep);
+		                              : wait_listen(ep);
 
 		if (!ready)
 			break;
@@ -468,7 +468,7 @@ static int listen_tcp(const char *spec)
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-			    ai->ai_protocol);
+		            ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -517,7 +517,8 @@ static int start_workers(struct worker *ws, int n)
 	for (i = 0; i < n; i++) {
 		if (FCGX_InitRequest(&ws[i].req, g_listen_fd, 0) != 0 ||
 		    relay_worker_init(&ws[i].rw, &g_settings) < 0 ||
-		    pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
+		    pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) !=
+		        0) {
 			log_msg("cannot start worker %d", i);
 			return i;
 		}
@@ -562,18 +563,24 @@ static void usage(FILE *f)
 	int k;
 
 	fprintf(f,
-		"usage: fcgi-relay [--check] [--KEY VALUE | --KEY=VALUE ...]\n"
-		"       fcgi-relay --help | --version\n\n"
-		"Relays each request to the agent (agent_url) and streams the answer\n"
-		"back. Runs as a FastCGI application spawned by the web server (listen\n"
-		"socket on fd 0), standalone with --listen HOST:PORT or --listen /path,\n"
-		"or as a plain CGI program.\n\n"
-		"Settings (config file key, environment AGENT_KEY, option --key):\n");
+	        "usage: fcgi-relay [--check] [--KEY VALUE | --KEY=VALUE ...]\n"
+	        "       fcgi-relay --help | --version\n\n"
+	        "Relays each request to the agent (agent_url) and streams the "
+	        "answer\n"
+	        "back. Runs as a FastCGI application spawned by the web server "
+	        "(listen\n"
+	        "socket on fd 0), standalone with --listen HOST:PORT or "
+	        "--listen /path,\n"
+	        "or as a plain CGI program.\n\n"
+	        "Settings (config file key, environment AGENT_KEY, option "
+	        "--key):\n");
 	for (k = 0; k < SET_COUNT; k++)
 		fprintf(f, "  %-18s %s\n", settings_name((enum setting_key)k),
-			settings_help((enum setting_key)k));
-	fprintf(f, "\n  --check            validate the settings, print them with their\n"
-		   "                     source, try the agent; exit 1 on error\n");
+		        settings_help((enum setting_key)k));
+	fprintf(
+	    f, "\n  --check            validate the settings, print them with "
+	       "their\n"
+	       "                     source, try the agent; exit 1 on error\n");
 }
 
 /* Signals go to the signal thread only: block them before any thread
@@ -604,18 +611,19 @@ static int run(void)
 	g_threads = (int)settings_num(&g_settings, SET_THREADS);
 	if (listen_on[0] != '\0') {
 		g_listen_fd = listen_on[0] == '/' ? listen_unix(listen_on)
-						  : listen_tcp(listen_on);
+		                                  : listen_tcp(listen_on);
 		if (g_listen_fd < 0)
 			return 1;
 		g_limit_busy = 1;
-		log_msg("listening on %s with %d worker(s)", listen_on, g_threads);
+		log_msg("listening on %s with %d worker(s)", listen_on,
+		        g_threads);
 		rc = serve_fastcgi();
 		if (listen_on[0] == '/')
 			unlink(listen_on);
 		return rc;
 	}
 	if (!FCGX_IsCGI()) {
-		g_listen_fd = 0;	/* FCGI_LISTENSOCK_FILENO */
+		g_listen_fd = 0; /* FCGI_LISTENSOCK_FILENO */
 		/* Spawned: the web server sizes its own connections to us
 		 * (lighttpd queues them in our backlog, mod_fcgid sends one at
 		 * a time), so a burst waits briefly instead of getting 503. */
@@ -623,8 +631,9 @@ static int run(void)
 	}
 	if (is_cgi_request())
 		return serve_cgi();
-	fprintf(stderr, "fcgi-relay: no FastCGI socket on fd 0, no --listen and "
-			"no CGI request (GATEWAY_INTERFACE unset); see --help\n");
+	fprintf(stderr,
+	        "fcgi-relay: no FastCGI socket on fd 0, no --listen and "
+	        "no CGI request (GATEWAY_INTERFACE unset); see --help\n");
 	return 2;
 }
 
@@ -643,7 +652,7 @@ int main(int argc, char **argv)
 	if (is_cgi_request() && FCGX_IsCGI())
 		argc = 1;
 	if (settings_startup(&g_settings, &cli, argc, argv, environ, err,
-			     sizeof(err)) < 0) {
+	                     sizeof(err)) < 0) {
 		log_msg("%s", err);
 		if (is_cgi_request() && !cli.check) {
 			int fd = STDOUT_FILENO;
@@ -659,8 +668,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (cli.version) {
-		printf("fcgi-relay (%s) %s\n%s\n", PACKAGE_NAME, PACKAGE_VERSION,
-		       curl_version());
+		printf("fcgi-relay (%s) %s\n%s\n", PACKAGE_NAME,
+		       PACKAGE_VERSION, curl_version());
 		return 0;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
