@@ -153,13 +153,8 @@ size_t relay_write_cb(char *buf, size_t size, size_t n, void *ud)
 	}
 	q->last_down_ms = relay_now_ms();
 	if (q->no_body)
-<<<<<<< HEAD
 		return len; /* RFC 9112 §6.3: none after HEAD, 204, 304 */
 	if (client_put(q, buf, len) < 0) {
-=======
-		return len; /* RFC 9112 §6.3: none after HEAD, 204, 304 */
-	if (q->io->out.write(q->io->out.ctx, buf, len) < 0) {
->>>>>>> sec
 		q->xf.client_gone = 1;
 		return 0; /* CURLE_WRITE_ERROR: stop the agent at once */
 	}
