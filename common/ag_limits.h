@@ -90,4 +90,9 @@
  * polls the client connection for a hang-up while the agent is silent. */
 #define HUP_POLL_MS 250
 
+/* Diagnose page: bytes of one request value shown (longer ones are cut
+ * with "..."), and client header names listed. */
+#define DIAGNOSE_VALUE_MAX 512
+#define DIAGNOSE_HEADERS_MAX 64
+
 #endif

@@ -19,6 +19,7 @@ static const suite_fn suites[] = {
 	resphead_suite,
 	rewrite_suite,
 	errmap_suite,
+	diagnose_suite,
 };
 
 int main(void)
