@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "selfcheck.h"
+#include "diagnose.h"
 #include "log.h"
 #include "redirect.h"
 #include "response.h"
@@ -121,6 +122,11 @@ static int serve(const struct settings *s)
 		        req_log_target(&r, esc, sizeof(esc)));
 		return response_error(&out, 400, "invalid Content-Length",
 		                      head_only) < 0;
+	}
+	if (diagnose_match(s, &r)) {
+		struct diagnose_in in = {"cgi-redirect", s, &r, NULL, NULL};
+
+		return diagnose_answer(&out, &in) < 0;
 	}
 	err = redirect_build(s, &r, &rd);
 	if (err != NULL) {

@@ -96,4 +96,9 @@
  * per worker on its first request. */
 #define AGENT_RECV_BUFFER (256 * 1024)
 
+/* Diagnose page: bytes of one request value shown (longer ones are cut
+ * with "..."), and client header names listed. */
+#define DIAGNOSE_VALUE_MAX   512
+#define DIAGNOSE_HEADERS_MAX 64
+
 #endif

@@ -77,6 +77,8 @@ static const struct setting_desc table[SET_COUNT] = {
      "CA certificates to verify an https:// agent with"},
     {"access_log", T_BOOL, 1, "no", 0, 1, NULL,
      "log one line per request to stderr"},
+    {"diagnose_path", T_PREFIX, 1, "", 0, 0, NULL,
+     "answer this exact request path with a diagnose page (off when unset)"},
     {"lock_agent", T_BOOL, 0, "no", 0, 1, NULL,
      "refuse per-request agent_url and agent_socket parameters"},
     {"listen", T_LISTEN, 0, "", 0, 0, NULL,

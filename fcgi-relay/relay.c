@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "diaghook.h"
 #include "log.h"
 
 long long relay_now_ms(void)
@@ -494,6 +495,8 @@ int relay_serve(struct relay_worker *w, char *const *envp,
 	int n;
 
 	req_reset(q, w, envp, io);
+	if ((n = relay_diagnose(q)) >= 0) /* diagnose_path: diaghook.c */
+		return n;
 	if ((q->cause = prepare(q, msg, sizeof(msg))) != CAUSE_OK)
 		goto out;
 	n = base_url_origin(&q->agent, url, sizeof(url));

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diaghook.h"
 #include "host.h"
 #include "relay.h"
 #include "report.h"
@@ -120,6 +121,22 @@ static void print_server_notes(FILE *f)
 	    "s),\n"
 	    "  Timeout (60 s), CGIScriptTimeout; lighttpd: "
 	    "server.max-read-idle\n");
+}
+
+void relay_probe_agent(FILE *f, const struct settings *s)
+{
+	struct report rep = {f, 0, 0};
+	const char *url = settings_str(s, SET_AGENT_URL);
+	struct base_url u;
+	const char *err;
+
+	check_files(&rep, s);
+	if (url[0] == '\0')
+		report_error(&rep, "agent_url is not set");
+	else if ((err = base_url_parse(url, strlen(url), &u)) != NULL)
+		report_error(&rep, "agent_url: %s", err);
+	else
+		check_reach(&rep, s, &u);
 }
 
 int relay_check(const struct settings *s, FILE *f)
