@@ -44,26 +44,49 @@ static int cgi_out_fd = STDOUT_FILENO;
 
 /* ---- I/O adapters: FastCGI ---- */
 
-/* Returns what is buffered (at least one byte, waiting for it), so a
- * slowly streamed upload moves on as it arrives: FCGX_GetStr alone
- * waits until n bytes or the end. */
+/* Whether more request bytes are already waiting on the connection. */
+static int fcgi_input_ready(const FCGX_Request *r)
+{
+	struct pollfd p = {r->ipcFd, POLLIN, 0};
+
+	return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+/* Waits for at least one byte, then takes what is buffered and what has
+ * already arrived, without waiting again: a slowly streamed upload moves
+ * on as it arrives (FCGX_GetStr alone waits for n bytes or the end),
+ * and a fast one reaches libcurl in pieces up to n, not libfcgi's 8 KiB
+ * records, so the relay keeps up and the web server spools less. An
+ * end or error met after the first byte shows at the next call. */
 static long fcgi_read(void *ctx, char *buf, size_t n)
 {
-	FCGX_Stream *in = ((FCGX_Request *)ctx)->in;
-	size_t avail;
-	int c, got = 0;
+	FCGX_Request *r = ctx;
+	FCGX_Stream *in = r->in;
+	size_t got = 0;
+	int c;
 
 	if (n == 0)
 		return 0;
 	if ((c = FCGX_GetChar(in)) == EOF)
 		return FCGX_GetError(in) != 0 ? -1 : 0;
-	buf[0] = (char)c;
-	avail = (size_t)(in->stop - in->rdNext);
-	if (avail > n - 1)
-		avail = n - 1;
-	if (avail > 0)
-		got = FCGX_GetStr(buf + 1, (int)avail, in);
-	return got < 0 ? -1 : 1 + (long)got;
+	buf[got++] = (char)c;
+	for (;;) {
+		size_t avail = (size_t)(in->stop - in->rdNext);
+		int k;
+
+		if (avail > n - got)
+			avail = n - got;
+		if (avail > 0) {
+			if ((k = FCGX_GetStr(buf + got, (int)avail, in)) < 0)
+				return -1;
+			got += (size_t)k;
+		}
+		if (got == n || !fcgi_input_ready(r) ||
+		    (c = FCGX_GetChar(in)) == EOF)
+			break;
+		buf[got++] = (char)c;
+	}
+	return (long)got;
 }
 
 /* A FastCGI record carries at most 65535 bytes; 65528 keeps records

@@ -265,6 +265,7 @@ static void set_fixed_options(CURL *c, const struct relay_req *q)
 	curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, (long)AGENT_RECV_BUFFER);
+	curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, (long)AGENT_SEND_BUFFER);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
