@@ -230,14 +230,26 @@ static int peer_gone(const struct relay_req *q)
 	       (!q->expect_body || q->body_eof);
 }
 
+/* Whether the agent's answer is all here, so libcurl ends the transfer
+ * without waiting again and what is held can leave with the end of the
+ * request (one write: lighttpd closes the connection once it has the
+ * whole Content-Length, before a separate FCGI_END_REQUEST). */
+static int answer_complete(const struct relay_req *q, curl_off_t dltotal,
+                           curl_off_t dlnow)
+{
+	if (!q->headers_sent)
+		return 0;
+	return q->no_body || (dltotal > 0 && dlnow >= dltotal);
+}
+
 int relay_xferinfo_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow,
                       curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct relay_req *q = ud;
 	long long now = relay_now_ms();
 
-	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	if (relay_flush_held(q) < 0) {
+	(void)ultotal, (void)ulnow;
+	if (!answer_complete(q, dltotal, dlnow) && relay_flush_held(q) < 0) {
 		q->xf.client_gone = 1;
 		q->detail = "web server closed the connection";
 		return 1;

@@ -560,6 +560,9 @@ static int serve_fastcgi(void)
 		log_msg("cannot initialise libfcgi");
 		return 1;
 	}
+	/* libfcgi installs an empty SIGPIPE handler: the write still fails
+	 * with EPIPE, but every such write also costs a signal delivery. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Non-blocking so a worker that lost the race for a connection gets
 	 * EAGAIN back instead of sleeping in accept() through a shutdown. */
 	fcntl(g_listen_fd, F_SETFL, fcntl(g_listen_fd, F_GETFL) | O_NONBLOCK);
