@@ -228,11 +228,13 @@ def wait_port(port, proc=None, timeout=START_TIMEOUT, host="127.0.0.1"):
 class Proc:
     """A child process in its own session, stopped by PID."""
 
-    def __init__(self, name, argv, stdout=None, stderr=None, env=None):
+    def __init__(self, name, argv, stdout=None, stderr=None, env=None,
+                 stdin=None):
         self.name = name
         self.argv = argv
         self.popen = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=stdout or subprocess.DEVNULL,
+            argv, stdin=subprocess.DEVNULL if stdin is None else stdin,
+            stdout=stdout or subprocess.DEVNULL,
             stderr=stderr, env=env, start_new_session=True)
         self.pid = self.popen.pid
         _procs.append(self)
