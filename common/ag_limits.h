@@ -95,9 +95,10 @@
  * answers move in 256 KiB pieces (64 KiB FastCGI records). Allocated
  * per worker on its first request. */
 #define AGENT_RECV_BUFFER (256 * 1024)
-/* libcurl's upload buffer (default 64 KiB): the most one read of the
- * request body hands to libcurl, one send to the agent. */
-#define AGENT_SEND_BUFFER (256 * 1024)
+/* libcurl's upload buffer (its default, stated): the most one read of
+ * the request body hands to libcurl, one send to the agent. Larger did
+ * not move uploads faster and would cost every worker that uploads. */
+#define AGENT_SEND_BUFFER (64 * 1024)
 
 /* Diagnose page: bytes of one request value shown (longer ones are cut
  * with "..."), and client header names listed. */

@@ -284,6 +284,26 @@ static void finish_unread(FCGX_Request *req)
 	FCGX_Finish_r(req);
 }
 
+/* A kept connection must be left at a record boundary. The empty STDIN
+ * record that ends a bodiless request may still be on its way (Apache
+ * writes it after the parameters), and libfcgi would take it for the
+ * next request's first record and drop the connection under the web
+ * server's next request (Apache: AH01067, a 503). Reads the request
+ * stream to its end, waiting at most CLOSE_LINGER_MS for the socket;
+ * -1 when it did not end there (the caller closes the connection). */
+static int finish_stdin(FCGX_Request *req)
+{
+	struct timeval brief = {0, CLOSE_LINGER_MS * 1000};
+	struct timeval normal = {FCGI_IO_TIMEOUT_S, 0};
+	int c;
+
+	setsockopt(req->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof(brief));
+	c = FCGX_GetChar(req->in);
+	setsockopt(req->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &normal,
+	           sizeof(normal));
+	return c == EOF && FCGX_GetError(req->in) == 0 ? 0 : -1;
+}
+
 static void serve_one(struct worker *w)
 {
 	struct relay_io io;
@@ -311,7 +331,8 @@ static void serve_one(struct worker *w)
 		FCGX_Free(&w->req, 1);
 		return;
 	}
-	if (r & RELAY_UNDRAINED) {
+	if ((r & RELAY_UNDRAINED) ||
+	    (w->req.keepConnection && finish_stdin(&w->req) < 0)) {
 		finish_unread(&w->req);
 		return;
 	}
@@ -336,68 +357,82 @@ static int accept_backoff(int err, int *backoff_ms)
 	return 0;
 }
 
-/* An epoll set per worker with the listen socket as EPOLLEXCLUSIVE, so
- * a new connection wakes one idle worker, not all of them (with poll,
- * every idle worker woke and all but one failed their accept: 5-7
- * wasted wake-ups per request with 8 threads). -1: use poll. */
-static int listen_waiter(void)
+/* One epoll set for all workers: the wake pipe, the listen socket and
+ * the parked connections. Workers blocked in epoll_wait on one set are
+ * woken one at a time, so a new connection wakes one idle worker, not
+ * all of them (with poll, every idle worker woke and all but one failed
+ * their accept: 5-7 wasted wake-ups per request with 8 threads). */
+static int g_ep = -1;
+
+static int waiter_add(int fd, uint32_t events)
 {
 	struct epoll_event ev;
-	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	if (ep < 0)
-		return -1;
 	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.fd = g_wake[0];
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, g_wake[0], &ev) == 0) {
-		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-		ev.data.fd = g_listen_fd;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, g_listen_fd, &ev) == 0)
-			return ep;
-	}
-	close(ep);
-	return -1;
+	ev.events = events;
+	ev.data.fd = fd;
+	return epoll_ctl(g_ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* Like wait_readable for the listen socket: 1 readable, 0 shutdown. */
-static int wait_listen(int ep)
+static int waiter_init(void)
 {
-	struct epoll_event ev[2];
-	int n, i;
+	g_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (g_ep < 0 || waiter_add(g_wake[0], EPOLLIN) < 0 ||
+	    waiter_add(g_listen_fd, EPOLLIN) < 0) {
+		log_msg("epoll: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
-	if (ep < 0)
-		return wait_readable(g_listen_fd, -1);
+/* A connection the web server keeps between requests (FCGI_KEEP_CONN:
+ * Apache mod_proxy_fcgi with enablereuse, nginx fastcgi_keep_conn)
+ * waits here for its next request instead of pinning a worker; one
+ * worker takes it when a request (or its close) arrives. */
+static int park(int fd)
+{
+	return waiter_add(fd, EPOLLIN | EPOLLONESHOT);
+}
+
+/* The next thing to serve: g_listen_fd for a new connection, a parked
+ * connection (taken out of the set) with input, or -1 at shutdown. */
+static int wait_work(void)
+{
+	struct epoll_event ev;
+	int n;
+
 	for (;;) {
-		n = epoll_wait(ep, ev, 2, -1);
+		n = epoll_wait(g_ep, &ev, 1, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (g_stopping)
-			return 0;
-		for (i = 0; i < n; i++)
-			if (ev[i].data.fd == g_wake[0])
-				return 0;
-		return 1;
+		if (g_stopping || n < 0 || ev.data.fd == g_wake[0])
+			return -1;
+		if (n == 0)
+			continue;
+		if (ev.data.fd == g_listen_fd)
+			return g_listen_fd;
+		epoll_ctl(g_ep, EPOLL_CTL_DEL, ev.data.fd, NULL);
+		return ev.data.fd;
 	}
 }
 
 /* FCGX_Accept_r on a non-blocking listen socket, after it was seen
  * readable, so shutdown can wake every idle worker through the wake pipe
  * (libfcgi's own accept blocks and never looks at its shutdown flag
- * again). A kept connection (FCGI_KEEP_CONN) is waited on with poll;
- * ipcFd is the connection libfcgi holds for this request object. */
+ * again). A parked connection is handed to libfcgi as the request
+ * object's open connection (ipcFd, kept so FCGX_Accept_r's opening
+ * FCGX_Finish_r leaves it open); libfcgi then reads its next request,
+ * or closes it if the web server did. */
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	int backoff_ms = ACCEPT_BACKOFF_MIN_MS, rc;
-	int ep = listen_waiter();
+	int backoff_ms = ACCEPT_BACKOFF_MIN_MS, rc, fd;
 
-	for (;;) {
-		int ready = w->req.ipcFd >= 0 ? wait_readable(w->req.ipcFd, -1)
-		                              : wait_listen(ep);
-
-		if (!ready)
-			break;
+	while ((fd = wait_work()) >= 0) {
+		if (fd != g_listen_fd) {
+			w->req.ipcFd = fd;
+			w->req.keepConnection = 1;
+		}
 		rc = FCGX_Accept_r(&w->req);
 		if (rc < 0) {
 			accept_backoff(-rc, &backoff_ms);
@@ -405,9 +440,11 @@ static void *worker_main(void *arg)
 		}
 		backoff_ms = ACCEPT_BACKOFF_MIN_MS;
 		serve_one(w);
+		if (w->req.ipcFd >= 0 && park(w->req.ipcFd) == 0)
+			w->req.ipcFd = -1;
+		else if (w->req.ipcFd >= 0)
+			FCGX_Free(&w->req, 1); /* cannot park: close */
 	}
-	if (ep >= 0)
-		close(ep);
 	FCGX_Free(&w->req, 1);
 	return NULL;
 }
@@ -560,6 +597,8 @@ static int serve_fastcgi(void)
 		log_msg("cannot initialise libfcgi");
 		return 1;
 	}
+	if (waiter_init() < 0)
+		return 1;
 	/* libfcgi installs an empty SIGPIPE handler: the write still fails
 	 * with EPIPE, but every such write also costs a signal delivery. */
 	signal(SIGPIPE, SIG_IGN);

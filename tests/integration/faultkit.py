@@ -168,6 +168,33 @@ def fd_count(pid):
         return None
 
 
+def fastcgi_conns(pid, sock_path):
+    """How many of pid's fds are FastCGI connections accepted on the Unix
+    socket sock_path (the web server's kept or in-flight connections):
+    /proc/net/unix names an accepted socket by its listener's path; the
+    listener itself is the one in state 01 (unconnected)."""
+    inodes = set()
+    try:
+        with open("/proc/net/unix") as f:
+            next(f)
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 8 and parts[7] == sock_path and parts[5] == "03":
+                    inodes.add(parts[6])
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return None
+    n = 0
+    for fd in fds:
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:[") and t[8:-1] in inodes:
+            n += 1
+    return n
+
+
 def fd_kinds(pid):
     """What the fds point at, counted by kind (socket, pipe, anon, file)."""
     kinds = {}

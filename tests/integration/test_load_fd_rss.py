@@ -17,6 +17,7 @@ WARMUP = 1000
 REQUESTS = 10000
 FD_SLACK = 2
 RSS_GROWTH_KIB = 2048
+POOL_MAX = 150     # Apache event MPM default MaxRequestWorkers: its pool bound
 
 SMALL = os.urandom(1024)
 # (method, target, body, expected status, check of the body)
@@ -73,12 +74,16 @@ def settle(port):
     time.sleep(0.5)
 
 
+def conns(srv, pid):
+    return fk.fastcgi_conns(pid, srv.sock) if getattr(srv, "sock", None) else 0
+
+
 def check(srv, pid):
     k = srv.kind
     n, bad = run(srv.port, WARMUP, 0)
     g.ok(n == WARMUP and not bad, "%s: %d warm-up requests as expected" % (k, n), *bad[:5])
     settle(srv.port)
-    fd0, (rss0, hwm0) = fk.fd_count(pid), fk.mem_kib(pid)
+    fd0, (rss0, hwm0), c0 = fk.fd_count(pid), fk.mem_kib(pid), conns(srv, pid)
     kinds0 = fk.fd_kinds(pid)
     t0 = time.monotonic()
     n, bad = run(srv.port, REQUESTS, WARMUP)
@@ -87,11 +92,15 @@ def check(srv, pid):
          "%s: %d mixed requests in %.1f s (%.0f/s), every answer as expected" % (
              k, n, took, n / took), "%d unexpected" % len(bad), *bad[:10])
     settle(srv.port)
-    fd1, (rss1, hwm1) = fk.fd_count(pid), fk.mem_kib(pid)
-    g.diag("%s: relay pid %d: fds %s -> %s %s -> %s; VmRSS %s -> %s KiB; VmHWM %s -> %s KiB" % (
-        k, pid, fd0, fd1, kinds0, fk.fd_kinds(pid), rss0, rss1, hwm0, hwm1))
-    g.ok(fd0 is not None and fd1 is not None and abs(fd1 - fd0) <= FD_SLACK,
-         "%s: fd count after == before +- %d (%s -> %s)" % (k, FD_SLACK, fd0, fd1))
+    fd1, (rss1, hwm1), c1 = fk.fd_count(pid), fk.mem_kib(pid), conns(srv, pid)
+    g.diag("%s: relay pid %d: fds %s -> %s %s -> %s (web server connections %s -> %s); "
+           "VmRSS %s -> %s KiB; VmHWM %s -> %s KiB" % (
+               k, pid, fd0, fd1, kinds0, fk.fd_kinds(pid), c0, c1, rss0, rss1, hwm0, hwm1))
+    g.ok(None not in (fd0, fd1, c0, c1) and abs((fd1 - c1) - (fd0 - c0)) <= FD_SLACK,
+         "%s: fd count after == before +- %d, the web server's connections apart "
+         "(%s -> %s, of which its connections %s -> %s)" % (k, FD_SLACK, fd0, fd1, c0, c1))
+    g.ok(c1 is not None and c1 <= POOL_MAX,
+         "%s: kept web server connections within its pool (%s <= %d)" % (k, c1, POOL_MAX))
     if g.sanitized(fk.relay_path()):
         g.diag("%s: memory bounds not checked: ASan's quarantine keeps freed "
                "memory by design" % k)
@@ -113,6 +122,7 @@ def main():
     srv.stop()
     relay, sock, _ = fk.start_relay(agent, 8)
     srv = fk.apache_proxy(sock)
+    srv.sock = sock
     check(srv, relay.pid)
 
 
