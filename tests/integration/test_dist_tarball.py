@@ -36,12 +36,13 @@ LEFTOVER = re.compile(r"(^|/)(\.git|__pycache__|autom4te\.cache|config\.status|"
 
 def shipped_sources():
     """Files the tarball must carry because the tree has them: every
-    example and every integration test module."""
+    example, integration test module and bench file (bench/ is listed
+    file by file in Makefile.am, so a new one can be forgotten)."""
     out = []
-    for sub in ("examples", "tests/integration"):
+    for sub in ("examples", "tests/integration", "bench"):
         root = os.path.join(g.SRCDIR, sub)
         for d, dirs, files in os.walk(root):
-            dirs[:] = [x for x in dirs if x != "__pycache__"]
+            dirs[:] = [x for x in dirs if x not in ("__pycache__", "out")]
             for f in files:
                 if f.startswith(".") or f.endswith(("~", ".log", ".trs")):
                     continue
@@ -86,7 +87,7 @@ def check_contents(members, name):
     g.eq([f for f in REQUIRED if f not in rel], [],
          "README, manuals, .ci/run and the build system are in the tarball")
     g.eq([f for f in shipped_sources() if f not in rel], [],
-         "every example and integration test module is in the tarball")
+         "every example, integration test module and bench file is in the tarball")
     g.eq([f for f in EXECUTABLE if "x" not in rel.get(f, "")], [],
          "configure, .ci/run and scripts/bootstrap stay executable")
     g.eq(sorted(f for f in rel if LEFTOVER.search(f)), [],
