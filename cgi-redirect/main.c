@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "selfcheck.h"
+#include "diagnose.h"
 #include "log.h"
 #include "redirect.h"
 #include "response.h"
@@ -24,17 +25,21 @@ static void usage(FILE *f)
 {
 	int k;
 
-	fprintf(f,
-		"usage: cgi-redirect [--check] [--KEY VALUE | --KEY=VALUE ...]\n"
-		"       cgi-redirect --help | --version\n\n"
-		"Run by a web server as a CGI program: answers each request with a\n"
-		"redirect (Status: 302/307 and Location) to the agent.\n\n"
-		"Settings (config file key, environment AGENT_KEY, option --key):\n");
+	fprintf(
+	    f, "usage: cgi-redirect [--check] [--KEY VALUE | --KEY=VALUE ...]\n"
+	       "       cgi-redirect --help | --version\n\n"
+	       "Run by a web server as a CGI program: answers each request "
+	       "with a\n"
+	       "redirect (Status: 302/307 and Location) to the agent.\n\n"
+	       "Settings (config file key, environment AGENT_KEY, option "
+	       "--key):\n");
 	for (k = 0; k < SET_COUNT; k++)
 		fprintf(f, "  %-18s %s\n", settings_name((enum setting_key)k),
-			settings_help((enum setting_key)k));
-	fprintf(f, "\n  --check            validate the settings, print them with their\n"
-		   "                     source, warn about unreachable redirects; exit 1 on error\n");
+		        settings_help((enum setting_key)k));
+	fprintf(f, "\n  --check            validate the settings, print them "
+	           "with their\n"
+	           "                     source, warn about unreachable "
+	           "redirects; exit 1 on error\n");
 }
 
 /* Apache mod_cgid can drop the answer of a program that exits without
@@ -58,8 +63,9 @@ static int drain_body(const struct reqview *r)
 	if (want > REDIRECT_DRAIN_MAX)
 		want = REDIRECT_DRAIN_MAX;
 	while (want > 0) {
-		ssize_t n = read(STDIN_FILENO, buf,
-				 want < sizeof(buf) ? (size_t)want : sizeof(buf));
+		ssize_t n =
+		    read(STDIN_FILENO, buf,
+		         want < sizeof(buf) ? (size_t)want : sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -83,19 +89,19 @@ static int write_redirect(const struct redirect *rd, int head_only)
 	if (html_escape(esc, sizeof(esc), rd->location, rd->location_len) < 0)
 		return -1;
 	blen = snprintf(body, sizeof(body),
-			"<!DOCTYPE html>\n<title>%d %s</title>\n"
-			"<p>The agent is at <a href=\"%s\">%s</a>.</p>\n",
-			rd->status, status_reason(rd->status), esc, esc);
+	                "<!DOCTYPE html>\n<title>%d %s</title>\n"
+	                "<p>The agent is at <a href=\"%s\">%s</a>.</p>\n",
+	                rd->status, status_reason(rd->status), esc, esc);
 	if (blen < 0 || (size_t)blen >= sizeof(body))
 		return -1;
 	/* An explicit Status: always; without it Apache invents 302 and
 	 * treats Location on a 200 as an internal redirect (RFC 3875 §6.2). */
-	hlen = snprintf(head, sizeof(head),
-			"Status: %d %s\r\nLocation: %s\r\n"
-			"Content-Type: text/html; charset=utf-8\r\n"
-			"Content-Length: %d\r\nCache-Control: no-store\r\n\r\n",
-			rd->status, status_reason(rd->status), rd->location,
-			blen);
+	hlen =
+	    snprintf(head, sizeof(head),
+	             "Status: %d %s\r\nLocation: %s\r\n"
+	             "Content-Type: text/html; charset=utf-8\r\n"
+	             "Content-Length: %d\r\nCache-Control: no-store\r\n\r\n",
+	             rd->status, status_reason(rd->status), rd->location, blen);
 	if (hlen < 0 || (size_t)hlen >= sizeof(head))
 		return -1;
 	if (out.write(out.ctx, head, (size_t)hlen) < 0)
@@ -113,18 +119,25 @@ static int serve(const struct settings *s)
 
 	if (drain_body(&r) < 0) {
 		log_msg("400 bad CONTENT_LENGTH for %s",
-			req_log_target(&r, esc, sizeof(esc)));
+		        req_log_target(&r, esc, sizeof(esc)));
 		return response_error(&out, 400, "invalid Content-Length",
-				      head_only) < 0;
+		                      head_only) < 0;
+	}
+	if (diagnose_match(s, &r)) {
+		struct diagnose_in in = {"cgi-redirect", s, &r, NULL, NULL};
+
+		return diagnose_answer(&out, &in) < 0;
 	}
 	err = redirect_build(s, &r, &rd);
 	if (err != NULL) {
 		log_msg("%d %s: %s", rd.status,
-			req_log_target(&r, esc, sizeof(esc)), err);
-		/* A settings problem is the operator's: the client gets no detail. */
+		        req_log_target(&r, esc, sizeof(esc)), err);
+		/* A settings problem is the operator's: the client gets no
+		 * detail. */
 		return response_error(&out, rd.status,
-				      rd.status == 500 ? "gateway misconfigured" : err,
-				      head_only) < 0;
+		                      rd.status == 500 ? "gateway misconfigured"
+		                                       : err,
+		                      head_only) < 0;
 	}
 	return write_redirect(&rd, head_only) < 0;
 }
@@ -135,7 +148,7 @@ int main(int argc, char **argv)
 	struct cli_flags cli;
 	char err[512];
 	int is_cgi = getenv("GATEWAY_INTERFACE") != NULL &&
-		     getenv("REQUEST_METHOD") != NULL;
+	             getenv("REQUEST_METHOD") != NULL;
 
 	log_init("cgi-redirect");
 	/* Under CGI the command line is the client's: a query without '=' is
@@ -143,7 +156,8 @@ int main(int argc, char **argv)
 	 * "?--public-url+http://evil/" must not become a setting. */
 	if (is_cgi)
 		argc = 1;
-	if (settings_startup(&s, &cli, argc, argv, environ, err, sizeof(err)) < 0) {
+	if (settings_startup(&s, &cli, argc, argv, environ, err, sizeof(err)) <
+	    0) {
 		log_msg("%s", err);
 		if (is_cgi && !cli.check)
 			response_error(&out, 500, "gateway misconfigured", 0);
@@ -161,7 +175,8 @@ int main(int argc, char **argv)
 		return check_redirect(&s, argv[0], stdout);
 	if (!is_cgi) {
 		fprintf(stderr, "cgi-redirect: not started as a CGI program "
-				"(GATEWAY_INTERFACE and REQUEST_METHOD unset); see --help\n");
+		                "(GATEWAY_INTERFACE and REQUEST_METHOD unset); "
+		                "see --help\n");
 		return 2;
 	}
 	return serve(&s);

@@ -36,7 +36,7 @@ static int pick_status(const struct settings *s, const char *method)
  * address the client connected to, SERVER_ADDR, reached us, so it is the
  * one the client can reach. buf holds a bracketed IPv6 SERVER_ADDR. */
 static const char *request_host(const struct reqview *r, struct host *h,
-				char *buf, size_t buflen)
+                                char *buf, size_t buflen)
 {
 	const char *name = req_get0(r, "SERVER_NAME");
 	const char *err;
@@ -70,8 +70,8 @@ static const char *request_host(const struct reqview *r, struct host *h,
 
 /* Base from the request: its scheme and host with the agent's port. */
 static const char *derived_base(const struct settings *s,
-				const struct reqview *r, struct base_url *b,
-				int *status)
+                                const struct reqview *r, struct base_url *b,
+                                int *status)
 {
 	struct base_url agent;
 	struct host h;
@@ -83,7 +83,8 @@ static const char *derived_base(const struct settings *s,
 	if (!settings_isset(s, SET_AGENT_URL))
 		return "neither public_url nor agent_url is set";
 	if (base_url_parse(settings_str(s, SET_AGENT_URL),
-			   strlen(settings_str(s, SET_AGENT_URL)), &agent) != NULL)
+	                   strlen(settings_str(s, SET_AGENT_URL)),
+	                   &agent) != NULL)
 		return "agent_url is invalid";
 	*status = 400;
 	if ((err = request_host(r, &h, addrbuf, sizeof(addrbuf))) != NULL)
@@ -102,19 +103,20 @@ static const char *derived_base(const struct settings *s,
 }
 
 static const char *pick_base(const struct settings *s, const struct reqview *r,
-			     struct base_url *b, int *status)
+                             struct base_url *b, int *status)
 {
 	const char *pub = settings_str(s, SET_PUBLIC_URL);
 
 	if (pub[0] == '\0')
 		return derived_base(s, r, b, status);
 	*status = 500;
-	return base_url_parse(pub, strlen(pub), b) == NULL ? NULL
-		: "public_url is invalid";
+	return base_url_parse(pub, strlen(pub), b) == NULL
+	           ? NULL
+	           : "public_url is invalid";
 }
 
 const char *redirect_build(const struct settings *s, const struct reqview *r,
-			   struct redirect *out)
+                           struct redirect *out)
 {
 	struct target_src src;
 	struct target t;
@@ -131,7 +133,7 @@ const char *redirect_build(const struct settings *s, const struct reqview *r,
 		return err;
 	target_src_from_request(r, &src);
 	if ((err = target_build(&src, settings_str(s, SET_STRIP_PREFIX),
-				base.prefix, &t)) != NULL) {
+	                        base.prefix, &t)) != NULL) {
 		out->status = t.status;
 		return err;
 	}

@@ -7,7 +7,7 @@
 #include "settings.h"
 
 struct redirect {
-	int status;			/* 3xx, or the error status */
+	int status; /* 3xx, or the error status */
 	char location[LOCATION_LINE_MAX];
 	size_t location_len;
 };
@@ -16,7 +16,7 @@ struct redirect {
  * Returns NULL, or a static message naming the problem with r->status
  * set to 400, 414 or 500 (500: the settings cannot produce a URL). */
 const char *redirect_build(const struct settings *s, const struct reqview *r,
-			   struct redirect *out);
+                           struct redirect *out);
 
 /* Whether m is an RFC 9110 token of at most METHOD_MAX bytes. */
 int method_is_token(const char *m);

@@ -18,7 +18,7 @@
 #define LOCATION_LINE_MAX 8190
 
 /* Longest host name (RFC 1035 §2.3.4) and label. */
-#define HOST_NAME_MAX_LEN 253
+#define HOST_NAME_MAX_LEN  253
 #define HOST_LABEL_MAX_LEN 63
 
 /* Longest request method token the relay forwards. */
@@ -35,15 +35,15 @@
 /* fcgi-relay: request headers sent to the agent. A single header line and
  * the whole set are capped like Apache's LimitRequestFieldSize (8190) and a
  * generous LimitRequestFields; above them the client gets 431. */
-#define REQ_HEADER_LINE_MAX 8190
-#define REQ_HEADERS_MAX (64 * 1024)
+#define REQ_HEADER_LINE_MAX  8190
+#define REQ_HEADERS_MAX      (64 * 1024)
 #define REQ_HEADER_COUNT_MAX 200
 
 /* fcgi-relay: the agent's response head. A line must stay below Apache's
  * CGI header line buffer (MAX_STRING_LEN 8192 with CR LF); the head as a
  * whole is capped like lighttpd's backend heads. */
-#define RESP_LINE_MAX 8189
-#define RESP_HEAD_MAX (64 * 1024)
+#define RESP_LINE_MAX         8189
+#define RESP_HEAD_MAX         (64 * 1024)
 #define RESP_HEADER_COUNT_MAX 200
 
 /* fcgi-relay: Connection tokens remembered per request. */
@@ -61,7 +61,7 @@
  * keeps reading (and dropping) before it closes, so the close does not
  * turn into a reset that destroys the answer in flight. libfcgi's own
  * close waits for 2 s of silence, which a slow uploader never gives. */
-#define CLOSE_LINGER_MS 100
+#define CLOSE_LINGER_MS      100
 #define CLOSE_LINGER_POLL_MS 10
 
 /* fcgi-relay: --check gives the agent this long to answer. */
@@ -89,5 +89,19 @@
 /* fcgi-relay: how often the progress callback looks at the clock, and
  * polls the client connection for a hang-up while the agent is silent. */
 #define HUP_POLL_MS 250
+
+/* libcurl's receive buffer (default 16 KiB): each read hands the relay
+ * one piece, and each piece costs a write to the web server, so large
+ * answers move in 256 KiB pieces (64 KiB FastCGI records). Allocated
+ * per worker on its first request. */
+#define AGENT_RECV_BUFFER (256 * 1024)
+/* libcurl's upload buffer (default 64 KiB): the most one read of the
+ * request body hands to libcurl, one send to the agent. */
+#define AGENT_SEND_BUFFER (256 * 1024)
+
+/* Diagnose page: bytes of one request value shown (longer ones are cut
+ * with "..."), and client header names listed. */
+#define DIAGNOSE_VALUE_MAX   512
+#define DIAGNOSE_HEADERS_MAX 64
 
 #endif

@@ -19,8 +19,7 @@ static int name_in(const char *name, size_t len, const char *const *list)
 	return 0;
 }
 
-long header_name_from_param(const char *p, size_t len, char *dst,
-			    size_t dstlen)
+long header_name_from_param(const char *p, size_t len, char *dst, size_t dstlen)
 {
 	size_t i;
 	int word_start = 1;
@@ -38,7 +37,8 @@ long header_name_from_param(const char *p, size_t len, char *dst,
 			continue;
 		}
 		dst[i] = (char)(word_start && c >= 'a' && c <= 'z' ? c - 32
-				: !word_start ? ascii_lower(c) : c);
+		                : !word_start ? ascii_lower(c)
+		                              : c);
 		word_start = 0;
 	}
 	dst[len] = '\0';
@@ -49,10 +49,17 @@ int header_is_hop_by_hop(const char *name, size_t len)
 {
 	/* RFC 9110 §7.6.1; Proxy-Authorization is for the proxy itself;
 	 * Proxy is httpoxy (CVE-2016-5385 and relatives). */
-	static const char *const hop[] = {
-		"Connection", "Keep-Alive", "Proxy-Connection", "TE",
-		"Trailer", "Transfer-Encoding", "Upgrade",
-		"Proxy-Authorization", "Proxy-Authenticate", "Proxy", NULL};
+	static const char *const hop[] = {"Connection",
+	                                  "Keep-Alive",
+	                                  "Proxy-Connection",
+	                                  "TE",
+	                                  "Trailer",
+	                                  "Transfer-Encoding",
+	                                  "Upgrade",
+	                                  "Proxy-Authorization",
+	                                  "Proxy-Authenticate",
+	                                  "Proxy",
+	                                  NULL};
 
 	return name_in(name, len, hop);
 }
@@ -63,7 +70,7 @@ static int ows(char c)
 }
 
 int header_in_connection(const char *conn, size_t conn_len, const char *name,
-			 size_t len)
+                         size_t len)
 {
 	size_t i = 0;
 
@@ -82,7 +89,8 @@ int header_in_connection(const char *conn, size_t conn_len, const char *name,
 			size_t j;
 
 			for (j = 0; j < len; j++)
-				if (ascii_lower((unsigned char)conn[start + j]) !=
+				if (ascii_lower(
+				        (unsigned char)conn[start + j]) !=
 				    ascii_lower((unsigned char)name[j]))
 					break;
 			if (j == len)
@@ -106,7 +114,7 @@ int header_value_ok(const char *v, size_t len)
 }
 
 const char *request_host_value(const struct reqview *r, char *buf,
-			       size_t buflen)
+                               size_t buflen)
 {
 	const char *h = req_get0(r, "HTTP_HOST");
 	const char *port = req_get0(r, "SERVER_PORT");
@@ -116,8 +124,8 @@ const char *request_host_value(const struct reqview *r, char *buf,
 
 	if (h[0] == '\0') {
 		h = req_get0(r, "SERVER_NAME");
-		if (h[0] == '\0' || strchr(h, ':') != NULL ||
-		    port[0] == '\0' || strcmp(port, dflt) == 0)
+		if (h[0] == '\0' || strchr(h, ':') != NULL || port[0] == '\0' ||
+		    strcmp(port, dflt) == 0)
 			n = snprintf(buf, buflen, "%s", h);
 		else
 			n = snprintf(buf, buflen, "%s:%s", h, port);
@@ -140,7 +148,7 @@ struct builder {
 
 /* Adds "name: value" ("name;" when value is empty). */
 static void add(struct builder *b, const char *name, size_t nlen,
-		const char *value, size_t vlen)
+                const char *value, size_t vlen)
 {
 	struct hdr_list *l = b->l;
 	size_t need = nlen + (vlen > 0 ? 2 + vlen : 1) + 1;
@@ -177,10 +185,15 @@ static void add_str(struct builder *b, const char *name, const char *value)
  * whatever Connection says (CVE-2022-31813 went the other way). */
 static int relay_owned(const char *name, size_t len)
 {
-	static const char *const owned[] = {
-		"Host", "Content-Length", "Content-Type", "Expect",
-		"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
-		"Forwarded", NULL};
+	static const char *const owned[] = {"Host",
+	                                    "Content-Length",
+	                                    "Content-Type",
+	                                    "Expect",
+	                                    "X-Forwarded-For",
+	                                    "X-Forwarded-Proto",
+	                                    "X-Forwarded-Host",
+	                                    "Forwarded",
+	                                    NULL};
 
 	return name_in(name, len, owned);
 }
@@ -197,8 +210,8 @@ static int forwarding_claim(const char *name, size_t len)
 	       ascii_eq_nocase(name, len, "X-Rewrite-URL");
 }
 
-static int forwarded_param_skip(const char *name, size_t len,
-				const char *conn, size_t conn_len)
+static int forwarded_param_skip(const char *name, size_t len, const char *conn,
+                                size_t conn_len)
 {
 	if (header_is_hop_by_hop(name, len) || relay_owned(name, len))
 		return 1;
@@ -218,10 +231,11 @@ static void add_client_fields(struct builder *b, const struct reqview *r)
 		const char *e = r->envp[i], *eq;
 		long nlen;
 
-		if (strncmp(e, "HTTP_", 5) != 0 || (eq = strchr(e, '=')) == NULL)
+		if (strncmp(e, "HTTP_", 5) != 0 ||
+		    (eq = strchr(e, '=')) == NULL)
 			continue;
 		nlen = header_name_from_param(e + 5, (size_t)(eq - e - 5), name,
-					      sizeof(name));
+		                              sizeof(name));
 		if (nlen < 0) {
 			b->bad = 1;
 			return;
@@ -235,7 +249,7 @@ static void add_client_fields(struct builder *b, const struct reqview *r)
 	if (req_get(r, "HTTP_AUTHORIZATION") == NULL &&
 	    req_get(r, "REDIRECT_HTTP_AUTHORIZATION") != NULL)
 		add_str(b, "Authorization",
-			req_get0(r, "REDIRECT_HTTP_AUTHORIZATION"));
+		        req_get0(r, "REDIRECT_HTTP_AUTHORIZATION"));
 }
 
 static int is_ipv6(const char *a)
@@ -257,12 +271,13 @@ static int is_ip(const char *a)
  * hops appended, RFC 7239 §8.1); trust_forwarded = no starts the chain
  * at this relay instead. */
 static const char *prior(const struct reqview *r, const struct hdr_opts *o,
-			 const char *param)
+                         const char *param)
 {
 	const char *v = req_get(r, param);
 	const char *conn = req_get0(r, "HTTP_CONNECTION");
 	const char *name = strcmp(param, "HTTP_FORWARDED") == 0
-				   ? "Forwarded" : "X-Forwarded-For";
+	                       ? "Forwarded"
+	                       : "X-Forwarded-For";
 
 	if (!o->trust_forwarded || v == NULL || v[0] == '\0')
 		return NULL;
@@ -272,8 +287,8 @@ static const char *prior(const struct reqview *r, const struct hdr_opts *o,
 }
 
 static void add_x_forwarded(struct builder *b, const struct reqview *r,
-			    const struct hdr_opts *o, const char *addr,
-			    const char *host)
+                            const struct hdr_opts *o, const char *addr,
+                            const char *host)
 {
 	const char *before = prior(r, o, "HTTP_X_FORWARDED_FOR");
 	char v[REQ_HEADER_LINE_MAX];
@@ -296,8 +311,8 @@ static void add_x_forwarded(struct builder *b, const struct reqview *r,
 /* RFC 7239 §4-§6: one element; an IPv6 node is bracketed and quoted, a
  * host with a port (':' is not a token character) quoted. */
 static void add_forwarded(struct builder *b, const struct reqview *r,
-			  const struct hdr_opts *o, const char *addr,
-			  const char *host)
+                          const struct hdr_opts *o, const char *addr,
+                          const char *host)
 {
 	const char *before = prior(r, o, "HTTP_FORWARDED");
 	const char *proto = request_is_https(r) ? "https" : "http";
@@ -315,8 +330,8 @@ static void add_forwarded(struct builder *b, const struct reqview *r,
 	else if (host != NULL)
 		snprintf(hostp, sizeof(hostp), ";host=\"%s\"", host);
 	n = snprintf(v, sizeof(v), "%s%sfor=%s%s;proto=%s",
-		     before != NULL ? before : "", before != NULL ? ", " : "",
-		     node, hostp, proto);
+	             before != NULL ? before : "", before != NULL ? ", " : "",
+	             node, hostp, proto);
 	if (n < 0 || (size_t)n >= sizeof(v)) {
 		b->full = 1;
 		return;
@@ -325,7 +340,7 @@ static void add_forwarded(struct builder *b, const struct reqview *r,
 }
 
 static void add_relay_fields(struct builder *b, const struct reqview *r,
-			     const struct hdr_opts *o)
+                             const struct hdr_opts *o)
 {
 	char hostbuf[HOST_NAME_MAX_LEN + 16];
 	const char *host = request_host_value(r, hostbuf, sizeof(hostbuf));
@@ -343,7 +358,8 @@ static void add_relay_fields(struct builder *b, const struct reqview *r,
 	if (o->fwd == FWD_X_FORWARDED || o->fwd == FWD_BOTH)
 		add_x_forwarded(b, r, o, addr, host);
 	else if (prior(r, o, "HTTP_X_FORWARDED_FOR") != NULL)
-		add_str(b, "X-Forwarded-For", prior(r, o, "HTTP_X_FORWARDED_FOR"));
+		add_str(b, "X-Forwarded-For",
+		        prior(r, o, "HTTP_X_FORWARDED_FOR"));
 	if (o->fwd == FWD_RFC7239 || o->fwd == FWD_BOTH)
 		add_forwarded(b, r, o, addr, host);
 	else if (prior(r, o, "HTTP_FORWARDED") != NULL)
@@ -351,7 +367,7 @@ static void add_relay_fields(struct builder *b, const struct reqview *r,
 }
 
 const char *headers_build(const struct reqview *r, const struct hdr_opts *o,
-			  struct hdr_list *out)
+                          struct hdr_list *out)
 {
 	struct builder b = {out, 0, 0};
 

@@ -11,10 +11,10 @@
 
 /* What the relay itself decides about the forwarded request. */
 struct hdr_opts {
-	const char *agent_host;	/* Host for the agent: "host[:port]" */
-	int preserve_host;	/* send the client's Host instead */
+	const char *agent_host; /* Host for the agent: "host[:port]" */
+	int preserve_host;      /* send the client's Host instead */
 	enum forwarded_style fwd;
-	int trust_forwarded;	/* extend client X-Forwarded-For/Forwarded */
+	int trust_forwarded; /* extend client X-Forwarded-For/Forwarded */
 };
 
 /* The header lines, each "Name: value" or "Name;" (an empty value in
@@ -23,14 +23,14 @@ struct hdr_list {
 	char buf[REQ_HEADERS_MAX];
 	size_t len;
 	size_t count;
-	int status;		/* on error: 400 or 431 */
+	int status; /* on error: 400 or 431 */
 };
 
 /* "X_FOO_BAR" (a CGI name after "HTTP_") -> "X-Foo-Bar". Returns the
  * length, or -1 when the name is empty, holds a byte that is not a token
  * character, or does not fit dst (with its NUL). */
 long header_name_from_param(const char *p, size_t len, char *dst,
-			    size_t dstlen);
+                            size_t dstlen);
 
 /* Whether the field name is never forwarded by a proxy: the RFC 9110
  * §7.6.1 hop-by-hop fields, Proxy-Authorization, and Proxy (httpoxy). */
@@ -39,7 +39,7 @@ int header_is_hop_by_hop(const char *name, size_t len);
 /* Whether name is listed in a Connection value (comma-separated tokens,
  * optional whitespace, any case). */
 int header_in_connection(const char *conn, size_t conn_len, const char *name,
-			 size_t len);
+                         size_t len);
 
 /* Whether a field value may be sent: no CR, LF, NUL or other control
  * byte except HTAB (RFC 9110 §5.5). */
@@ -48,7 +48,7 @@ int header_value_ok(const char *v, size_t len);
 /* The Host the client used (HTTP_HOST, else SERVER_NAME[:SERVER_PORT]),
  * validated; NULL when there is none or it is not a host. */
 const char *request_host_value(const struct reqview *r, char *buf,
-			       size_t buflen);
+                               size_t buflen);
 
 /* Every header for the agent: HTTP_* parameters mapped to names without
  * hop-by-hop fields, Expect, Proxy, framing and the fields the relay sets;
@@ -56,7 +56,7 @@ const char *request_host_value(const struct reqview *r, char *buf,
  * Host; forwarding fields. Expect is never passed: the web server
  * already answered it. Returns NULL, or a static message with out->status. */
 const char *headers_build(const struct reqview *r, const struct hdr_opts *o,
-			  struct hdr_list *out);
+                          struct hdr_list *out);
 
 /* The next line of the list after *pos (start with 0); NULL at the end. */
 const char *hdr_list_next(const struct hdr_list *l, size_t *pos);

@@ -22,7 +22,7 @@ static int is_alnum(unsigned char c)
 /* One part of an inet_aton-style address: decimal, 0x hex or 0 octal.
  * Returns -1 when the part is not a number or exceeds max. */
 static int ipv4_part(const char *p, size_t n, uint32_t max, uint32_t *out,
-		     int *decimal)
+                     int *decimal)
 {
 	unsigned base = 10;
 	uint64_t v = 0;
@@ -48,7 +48,8 @@ static int ipv4_part(const char *p, size_t n, uint32_t max, uint32_t *out,
 
 		if (is_digit(c))
 			d = c - '0';
-		else if (base == 16 && ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f')
+		else if (base == 16 && ascii_lower(c) >= 'a' &&
+		         ascii_lower(c) <= 'f')
 			d = (unsigned)ascii_lower(c) - 'a' + 10;
 		else
 			return -1;
@@ -75,7 +76,7 @@ static const char *ipv4_parse(const char *s, size_t len, struct host *h)
 		if (nparts == 4)
 			return "IPv4 address with more than four parts";
 		if (ipv4_part(s + start, i - start, UINT32_MAX, &parts[nparts],
-			      &dec) < 0)
+		              &dec) < 0)
 			return "bad number in IPv4 address";
 		all_decimal &= dec;
 		nparts++;
@@ -161,8 +162,8 @@ static int looks_numeric(const char *s, size_t len)
 
 static int ipv6_is_loopback(const struct in6_addr *a)
 {
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0,
-						 0, 0, 0, 0, 0xff, 0xff};
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
+	                                         0, 0, 0, 0, 0xff, 0xff};
 	static const unsigned char zero[16];
 
 	/* :: and ::1 */
@@ -188,7 +189,8 @@ static const char *ipv6_parse(const char *s, size_t len, struct host *h)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!is_digit(c) && !(ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f') &&
+		if (!is_digit(c) &&
+		    !(ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f') &&
 		    c != ':' && c != '.')
 			return "bad IPv6 address";
 	}
@@ -242,7 +244,7 @@ const char *host_parse(const char *s, size_t len, struct host *out)
 			return "junk after ']' in host";
 		if (namelen < len &&
 		    (err = port_parse(s + namelen + 1, len - namelen - 1,
-				      &out->port)) != NULL)
+		                      &out->port)) != NULL)
 			return err;
 		return ipv6_parse(out->name, out->name_len, out);
 	}
@@ -252,7 +254,7 @@ const char *host_parse(const char *s, size_t len, struct host *out)
 		if (memchr(colon + 1, ':', len - namelen - 1) != NULL)
 			return "more than one ':' in host";
 		if ((err = port_parse(colon + 1, len - namelen - 1,
-				      &out->port)) != NULL)
+		                      &out->port)) != NULL)
 			return err;
 	}
 	out->name = s;

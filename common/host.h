@@ -5,19 +5,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum host_kind {
-	HOST_DNS,
-	HOST_IPV4,
-	HOST_IPV6
-};
+enum host_kind { HOST_DNS, HOST_IPV4, HOST_IPV6 };
 
 struct host {
 	enum host_kind kind;
-	const char *name;	/* into the input: without brackets and port */
+	const char *name; /* into the input: without brackets and port */
 	size_t name_len;
-	unsigned port;		/* 0 when none was given */
-	int loopback;		/* names this machine (127/8, ::1, localhost, ...) */
-	int canonical;		/* IPv4 only: exactly four decimal parts */
+	unsigned port; /* 0 when none was given */
+	int loopback;  /* names this machine (127/8, ::1, localhost, ...) */
+	int canonical; /* IPv4 only: exactly four decimal parts */
 };
 
 /* Parse "name[:port]", "a.b.c.d[:port]" or "[v6][:port]" of len bytes.

@@ -56,7 +56,8 @@ char *log_escape(char *dst, size_t dstlen, const char *src, size_t srclen)
 		/* keep room for "..." and the NUL */
 		if (o + need + 4 > dstlen) {
 			if (dstlen >= 4) {
-				memcpy(dst + (o <= dstlen - 4 ? o : dstlen - 4), "...", 3);
+				memcpy(dst + (o <= dstlen - 4 ? o : dstlen - 4),
+				       "...", 3);
 				o = (o <= dstlen - 4 ? o : dstlen - 4) + 3;
 			}
 			break;

@@ -16,7 +16,8 @@ static const char *env_name(const char *key, char *buf, size_t len)
 		return key;
 	memcpy(buf, "AGENT_", 6);
 	for (i = 0; i <= n; i++)
-		buf[6 + i] = (char)(key[i] >= 'a' && key[i] <= 'z' ? key[i] - 32 : key[i]);
+		buf[6 + i] = (char)(key[i] >= 'a' && key[i] <= 'z' ? key[i] - 32
+		                                                   : key[i]);
 	return buf;
 }
 
@@ -31,21 +32,21 @@ void report_settings(struct report *rep, const struct settings *s)
 
 		if (v->src == SRC_FILE)
 			fprintf(rep->f, "%-18s = %-32s (config file %s:%u)\n",
-				name, v->text, settings_str(s, SET_CONFIG),
-				v->line);
+			        name, v->text, settings_str(s, SET_CONFIG),
+			        v->line);
 		else if (v->src == SRC_ENV)
 			fprintf(rep->f, "%-18s = %-32s (environment %s)\n",
-				name, v->text,
-				env_name(name, envbuf, sizeof(envbuf)));
+			        name, v->text,
+			        env_name(name, envbuf, sizeof(envbuf)));
 		else
 			fprintf(rep->f, "%-18s = %-32s (%s)\n", name,
-				v->text[0] != '\0' ? v->text : "(unset)",
-				settings_source_name(v->src));
+			        v->text[0] != '\0' ? v->text : "(unset)",
+			        settings_source_name(v->src));
 	}
 }
 
 static void report_line(struct report *rep, const char *kind, const char *fmt,
-			va_list ap)
+                        va_list ap)
 {
 	fprintf(rep->f, "%s: ", kind);
 	vfprintf(rep->f, fmt, ap);
@@ -75,7 +76,7 @@ void report_warning(struct report *rep, const char *fmt, ...)
 int report_finish(struct report *rep)
 {
 	fprintf(rep->f, "%s: %d error(s), %d warning(s)\n",
-		rep->errors > 0 ? "FAILED" : "OK", rep->errors, rep->warnings);
+	        rep->errors > 0 ? "FAILED" : "OK", rep->errors, rep->warnings);
 	fflush(rep->f);
 	return rep->errors > 0 ? 1 : 0;
 }

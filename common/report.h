@@ -17,9 +17,9 @@ struct report {
 void report_settings(struct report *rep, const struct settings *s);
 
 void report_error(struct report *rep, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void report_warning(struct report *rep, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Final line and exit status: 1 with errors, 0 otherwise. */
 int report_finish(struct report *rep);

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct reqview {
-	char *const *envp;	/* borrowed; outlives the view */
+	char *const *envp; /* borrowed; outlives the view */
 };
 
 /* Value of the variable called name, or NULL. Values are C strings

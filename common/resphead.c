@@ -84,7 +84,8 @@ static enum rh_result status_line(struct resphead *h, const char *l, size_t n)
 	    !digit(l[i + 2]) || !digit(l[i + 3]) ||
 	    (i + 4 < n && l[i + 4] != ' '))
 		return fail(h, "malformed status line");
-	code = (l[i + 1] - '0') * 100 + (l[i + 2] - '0') * 10 + (l[i + 3] - '0');
+	code =
+	    (l[i + 1] - '0') * 100 + (l[i + 2] - '0') * 10 + (l[i + 3] - '0');
 	if (code < 100 || code > 599)
 		return fail(h, "status code out of range");
 	h->status = code;
@@ -195,7 +196,7 @@ static enum rh_result end_of_head(struct resphead *h)
 	if (h->status == 101)
 		return fail(h, "agent switched protocols (101)");
 	if (h->status < 200) {
-		resphead_init(h);	/* RFC 9110 §15.2: skip interim answers */
+		resphead_init(h); /* RFC 9110 §15.2: skip interim answers */
 		return RH_INTERIM;
 	}
 	if ((err = check_framing(h)) != NULL)
@@ -229,7 +230,7 @@ enum rh_result resphead_line(struct resphead *h, const char *line, size_t len)
 /* Values of the head's Connection fields name more hop-by-hop fields
  * (RFC 9110 §7.6.1). */
 static int listed_in_connection(const struct resphead *h, const char *name,
-				size_t len)
+                                size_t len)
 {
 	size_t pos = 0, nlen, vlen;
 	const char *v;
@@ -247,12 +248,13 @@ static int listed_in_connection(const struct resphead *h, const char *name,
 }
 
 int resphead_field_allowed(const struct resphead *h, const char *name,
-			   size_t nlen, const char *value, size_t vlen)
+                           size_t nlen, const char *value, size_t vlen)
 {
 	/* Fields that steer the web server rather than inform the client:
 	 * RFC 3875 §6.3 (Status), nginx X-Accel-*, lighttpd and Apache
 	 * X-Sendfile and X-LIGHTTPD-send-file. */
-	if (ascii_eq_nocase(name, nlen, "Status") || ascii_prefix_nocase(name, nlen, "X-Accel-") ||
+	if (ascii_eq_nocase(name, nlen, "Status") ||
+	    ascii_prefix_nocase(name, nlen, "X-Accel-") ||
 	    ascii_prefix_nocase(name, nlen, "X-Sendfile") ||
 	    ascii_eq_nocase(name, nlen, "X-LIGHTTPD-send-file"))
 		return 0;
@@ -268,9 +270,9 @@ int resphead_field_allowed(const struct resphead *h, const char *name,
 }
 
 int resphead_each(const struct resphead *h,
-		  int (*fn)(void *ctx, const char *name, size_t nlen,
-			    const char *value, size_t vlen),
-		  void *ctx)
+                  int (*fn)(void *ctx, const char *name, size_t nlen,
+                            const char *value, size_t vlen),
+                  void *ctx)
 {
 	size_t pos = 0, nlen, vlen;
 	const char *v;

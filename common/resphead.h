@@ -8,22 +8,22 @@
 
 /* What one line did to the head. */
 enum rh_result {
-	RH_ERROR = -1,	/* malformed or too large: h->error says why */
-	RH_MORE = 0,	/* keep feeding lines */
-	RH_INTERIM,	/* a 1xx head ended; a new one starts */
-	RH_DONE		/* the final head is complete and checked */
+	RH_ERROR = -1, /* malformed or too large: h->error says why */
+	RH_MORE = 0,   /* keep feeding lines */
+	RH_INTERIM,    /* a 1xx head ended; a new one starts */
+	RH_DONE        /* the final head is complete and checked */
 };
 
 /* One agent head. The struct owns no memory; fields are kept as
  * "Name: value" strings (value trimmed), NUL-separated, in arrival order,
  * so repeated fields (Set-Cookie) stay as they came. */
 struct resphead {
-	int status;			/* 0 until a status line was seen */
-	char reason[64];		/* the agent's, if plain text, else "" */
+	int status;      /* 0 until a status line was seen */
+	char reason[64]; /* the agent's, if plain text, else "" */
 	char buf[RESP_HEAD_MAX];
 	size_t len;
 	size_t count;
-	size_t total;			/* bytes of this head so far */
+	size_t total; /* bytes of this head so far */
 	int done;
 	const char *error;
 };
@@ -43,14 +43,14 @@ enum rh_result resphead_line(struct resphead *h, const char *line, size_t len);
  * Location on a 200 (Apache makes it a redirect), no "proxy:" handler
  * in Content-Type, not listed in the head's Connection field. */
 int resphead_field_allowed(const struct resphead *h, const char *name,
-			   size_t nlen, const char *value, size_t vlen);
+                           size_t nlen, const char *value, size_t vlen);
 
 /* Calls fn for each allowed field in order; stops at the first non-zero
  * return and returns it. */
 int resphead_each(const struct resphead *h,
-		  int (*fn)(void *ctx, const char *name, size_t nlen,
-			    const char *value, size_t vlen),
-		  void *ctx);
+                  int (*fn)(void *ctx, const char *name, size_t nlen,
+                            const char *value, size_t vlen),
+                  void *ctx);
 
 /* Whether a response with this status to this method has no body
  * (RFC 9112 §6.3: HEAD, 1xx, 204, 304). */

@@ -11,22 +11,38 @@
 const char *status_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 307: return "Temporary Redirect";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
+	case 200:
+		return "OK";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 307:
+		return "Temporary Redirect";
+	case 308:
+		return "Permanent Redirect";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
 	}
 	return "";
 }
@@ -41,12 +57,24 @@ long html_escape(char *dst, size_t dstlen, const char *src, size_t srclen)
 		size_t rl;
 
 		switch (src[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: rep = one; break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			rep = one;
+			break;
 		}
 		rl = rep == one ? 1 : strlen(rep);
 		if (o + rl >= dstlen)
@@ -61,24 +89,24 @@ long html_escape(char *dst, size_t dstlen, const char *src, size_t srclen)
 }
 
 int response_error(const struct sink *out, int status, const char *message,
-		   int head_only)
+                   int head_only)
 {
 	char buf[1024];
 	char body[512];
 	int blen, n;
 
 	blen = snprintf(body, sizeof(body), "%d %s: %s\n", status,
-			status_reason(status), message);
+	                status_reason(status), message);
 	if (blen < 0 || (size_t)blen >= sizeof(body))
 		blen = (int)sizeof(body) - 1;
 	n = snprintf(buf, sizeof(buf),
-		     "Status: %d %s\r\n"
-		     "Content-Type: text/plain; charset=utf-8\r\n"
-		     "Content-Length: %d\r\n"
-		     "Cache-Control: no-store\r\n"
-		     "\r\n%s",
-		     status, status_reason(status), blen,
-		     head_only ? "" : body);
+	             "Status: %d %s\r\n"
+	             "Content-Type: text/plain; charset=utf-8\r\n"
+	             "Content-Length: %d\r\n"
+	             "Cache-Control: no-store\r\n"
+	             "\r\n%s",
+	             status, status_reason(status), blen,
+	             head_only ? "" : body);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -1;
 	return out->write(out->ctx, buf, (size_t)n);

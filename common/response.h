@@ -22,7 +22,7 @@ long html_escape(char *dst, size_t dstlen, const char *src, size_t srclen);
  * status line and message (none when head_only). message is ours, never
  * agent text; it names the problem for the client. */
 int response_error(const struct sink *out, int status, const char *message,
-		   int head_only);
+                   int head_only);
 
 /* A sink writing to a file descriptor, retrying short writes. ctx is a
  * pointer to the int fd. */

@@ -12,16 +12,16 @@
 #include "url.h"
 
 enum setting_type {
-	T_URL,		/* http(s) base URL */
-	T_PATH,		/* absolute file system path */
-	T_PREFIX,	/* URL path prefix: "/a/b" */
-	T_STATUS,	/* redirect status */
-	T_UINT,		/* integer within [min, max] */
-	T_MSEC,		/* duration: "5", "5s", "250ms", "2m" -> milliseconds */
-	T_SIZE,		/* bytes: "512", "64k", "1M", "1G" */
-	T_BOOL,		/* yes/no, on/off, true/false, 1/0 */
-	T_ENUM,		/* one of names[] */
-	T_LISTEN	/* HOST:PORT or an absolute socket path */
+	T_URL,    /* http(s) base URL */
+	T_PATH,   /* absolute file system path */
+	T_PREFIX, /* URL path prefix: "/a/b" */
+	T_STATUS, /* redirect status */
+	T_UINT,   /* integer within [min, max] */
+	T_MSEC,   /* duration: "5", "5s", "250ms", "2m" -> milliseconds */
+	T_SIZE,   /* bytes: "512", "64k", "1M", "1G" */
+	T_BOOL,   /* yes/no, on/off, true/false, 1/0 */
+	T_ENUM,   /* one of names[] */
+	T_LISTEN  /* HOST:PORT or an absolute socket path */
 };
 
 struct setting_desc {
@@ -30,54 +30,61 @@ struct setting_desc {
 	int per_request;
 	const char *dflt;
 	long long min, max;
-	const char *const *names;	/* T_ENUM */
+	const char *const *names; /* T_ENUM */
 	const char *help;
 };
 
-static const char *const forwarded_names[] = {"x-forwarded", "rfc7239",
-					      "both", "none", NULL};
+static const char *const forwarded_names[] = {"x-forwarded", "rfc7239", "both",
+                                              "none", NULL};
 
 #define DAY_MS (24LL * 3600 * 1000)
 
 /* Order follows enum setting_key. */
 static const struct setting_desc table[SET_COUNT] = {
-	{"agent_url", T_URL, 1, "", 0, 0, NULL,
-	 "base URL of the agent, http:// or https://, may carry a path prefix"},
-	{"agent_socket", T_PATH, 1, "", 0, 0, NULL,
-	 "reach the agent over this Unix socket (agent_url still names host and path)"},
-	{"public_url", T_URL, 1, "", 0, 0, NULL,
-	 "base URL that redirects send clients to (default: derived from the request)"},
-	{"redirect_status", T_STATUS, 1, "", 0, 0, NULL,
-	 "301, 302, 303, 307 or 308 (default: 302 for GET/HEAD, 307 otherwise)"},
-	{"config", T_PATH, 0, "", 0, 0, NULL, "config file of key = value lines"},
-	{"strip_prefix", T_PREFIX, 1, "", 0, 0, NULL,
-	 "path prefix the gateway is mounted under, removed before the agent sees the path"},
-	{"preserve_host", T_BOOL, 1, "no", 0, 1, NULL,
-	 "send the client's Host to the agent instead of the agent's own"},
-	{"forwarded_headers", T_ENUM, 1, "x-forwarded", 0, 3, forwarded_names,
-	 "forwarding information: x-forwarded, rfc7239, both or none"},
-	{"trust_forwarded", T_BOOL, 1, "yes", 0, 1, NULL,
-	 "extend the client's X-Forwarded-For/Forwarded (yes) or start them here (no)"},
-	{"connect_timeout", T_MSEC, 1, "5", 1, DAY_MS, NULL,
-	 "time to connect to the agent"},
-	{"response_timeout", T_MSEC, 1, "60", 1, DAY_MS, NULL,
-	 "time from sending the request to the agent's response head"},
-	{"idle_timeout", T_MSEC, 1, "300", 1, DAY_MS, NULL,
-	 "longest silence while a response body streams"},
-	{"max_body_size", T_SIZE, 1, "1G", 0, 1LL << 50, NULL,
-	 "largest request body passed to the agent (0: no limit)"},
-	{"keepalive_max_age", T_MSEC, 0, "60", 1000, DAY_MS, NULL,
-	 "reuse an agent connection only if younger than this (keep below the agent's keep-alive)"},
-	{"ca_file", T_PATH, 0, "", 0, 0, NULL,
-	 "CA certificates to verify an https:// agent with"},
-	{"access_log", T_BOOL, 1, "no", 0, 1, NULL,
-	 "log one line per request to stderr"},
-	{"lock_agent", T_BOOL, 0, "no", 0, 1, NULL,
-	 "refuse per-request agent_url and agent_socket parameters"},
-	{"listen", T_LISTEN, 0, "", 0, 0, NULL,
-	 "serve FastCGI on HOST:PORT or a Unix socket path (fcgi-relay)"},
-	{"threads", T_UINT, 0, "1", 1, 1024, NULL,
-	 "requests served at once by one process (fcgi-relay)"},
+    {"agent_url", T_URL, 1, "", 0, 0, NULL,
+     "base URL of the agent, http:// or https://, may carry a path prefix"},
+    {"agent_socket", T_PATH, 1, "", 0, 0, NULL,
+     "reach the agent over this Unix socket (agent_url still names host and "
+     "path)"},
+    {"public_url", T_URL, 1, "", 0, 0, NULL,
+     "base URL that redirects send clients to (default: derived from the "
+     "request)"},
+    {"redirect_status", T_STATUS, 1, "", 0, 0, NULL,
+     "301, 302, 303, 307 or 308 (default: 302 for GET/HEAD, 307 otherwise)"},
+    {"config", T_PATH, 0, "", 0, 0, NULL, "config file of key = value lines"},
+    {"strip_prefix", T_PREFIX, 1, "", 0, 0, NULL,
+     "path prefix the gateway is mounted under, removed before the agent sees "
+     "the path"},
+    {"preserve_host", T_BOOL, 1, "no", 0, 1, NULL,
+     "send the client's Host to the agent instead of the agent's own"},
+    {"forwarded_headers", T_ENUM, 1, "x-forwarded", 0, 3, forwarded_names,
+     "forwarding information: x-forwarded, rfc7239, both or none"},
+    {"trust_forwarded", T_BOOL, 1, "yes", 0, 1, NULL,
+     "extend the client's X-Forwarded-For/Forwarded (yes) or start them here "
+     "(no)"},
+    {"connect_timeout", T_MSEC, 1, "5", 1, DAY_MS, NULL,
+     "time to connect to the agent"},
+    {"response_timeout", T_MSEC, 1, "60", 1, DAY_MS, NULL,
+     "time from sending the request to the agent's response head"},
+    {"idle_timeout", T_MSEC, 1, "300", 1, DAY_MS, NULL,
+     "longest silence while a response body streams"},
+    {"max_body_size", T_SIZE, 1, "1G", 0, 1LL << 50, NULL,
+     "largest request body passed to the agent (0: no limit)"},
+    {"keepalive_max_age", T_MSEC, 0, "60", 1000, DAY_MS, NULL,
+     "reuse an agent connection only if younger than this (keep below the "
+     "agent's keep-alive)"},
+    {"ca_file", T_PATH, 0, "", 0, 0, NULL,
+     "CA certificates to verify an https:// agent with"},
+    {"access_log", T_BOOL, 1, "no", 0, 1, NULL,
+     "log one line per request to stderr"},
+    {"diagnose_path", T_PREFIX, 1, "", 0, 0, NULL,
+     "answer this exact request path with a diagnose page (off when unset)"},
+    {"lock_agent", T_BOOL, 0, "no", 0, 1, NULL,
+     "refuse per-request agent_url and agent_socket parameters"},
+    {"listen", T_LISTEN, 0, "", 0, 0, NULL,
+     "serve FastCGI on HOST:PORT or a Unix socket path (fcgi-relay)"},
+    {"threads", T_UINT, 0, "1", 1, 1024, NULL,
+     "requests served at once by one process (fcgi-relay)"},
 };
 
 const char *settings_name(enum setting_key k)
@@ -113,7 +120,7 @@ const char *settings_source_name(enum setting_source src)
 }
 
 static void set_error(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_error(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -158,7 +165,7 @@ struct unit {
 };
 
 static int parse_scaled(const char *v, size_t len, const struct unit *units,
-			long long *out)
+                        long long *out)
 {
 	unsigned long long n = 0;
 	size_t i = 0;
@@ -175,7 +182,8 @@ static int parse_scaled(const char *v, size_t len, const struct unit *units,
 		size_t sl = strlen(u->suffix);
 
 		if (sl == len - i && strncmp(v + i, u->suffix, sl) == 0) {
-			if (n > (unsigned long long)(1LL << 53) / (unsigned long long)u->mul)
+			if (n > (unsigned long long)(1LL << 53) /
+			            (unsigned long long)u->mul)
 				return -1;
 			*out = (long long)n * u->mul;
 			return 0;
@@ -185,10 +193,10 @@ static int parse_scaled(const char *v, size_t len, const struct unit *units,
 }
 
 static const struct unit msec_units[] = {
-	{"", 1000}, {"s", 1000}, {"ms", 1}, {"m", 60000}, {NULL, 0}};
+    {"", 1000}, {"s", 1000}, {"ms", 1}, {"m", 60000}, {NULL, 0}};
 static const struct unit size_units[] = {
-	{"", 1}, {"k", 1024}, {"K", 1024}, {"m", 1 << 20}, {"M", 1 << 20},
-	{"g", 1 << 30}, {"G", 1 << 30}, {NULL, 0}};
+    {"", 1},        {"k", 1024},    {"K", 1024},    {"m", 1 << 20},
+    {"M", 1 << 20}, {"g", 1 << 30}, {"G", 1 << 30}, {NULL, 0}};
 static const struct unit plain_units[] = {{"", 1}, {NULL, 0}};
 
 static int parse_bool(const char *v, size_t len, long long *out)
@@ -220,7 +228,8 @@ static const char *check_listen(const char *v, size_t len)
 	if ((err = host_parse(v, len, &h)) != NULL)
 		return err;
 	if (h.port == 0)
-		return "listen address needs a port (HOST:PORT) or an absolute socket path";
+		return "listen address needs a port (HOST:PORT) or an absolute "
+		       "socket path";
 	return NULL;
 }
 
@@ -238,7 +247,7 @@ static const char *check_prefix(const char *v, size_t len)
 
 /* Validates v and computes its number; NULL or a message. */
 static const char *parse_value(const struct setting_desc *d, const char *v,
-			       size_t len, long long *num)
+                               size_t len, long long *num)
 {
 	struct base_url u;
 	const char *err;
@@ -246,7 +255,7 @@ static const char *parse_value(const struct setting_desc *d, const char *v,
 
 	*num = 0;
 	if (len == 0)
-		return NULL;	/* empty: back to unset */
+		return NULL; /* empty: back to unset */
 	switch (d->type) {
 	case T_URL:
 		return base_url_parse(v, len, &u);
@@ -266,13 +275,15 @@ static const char *parse_value(const struct setting_desc *d, const char *v,
 	case T_MSEC:
 	case T_SIZE:
 		if (parse_scaled(v, len,
-				 d->type == T_MSEC   ? msec_units
-				 : d->type == T_SIZE ? size_units
-						     : plain_units,
-				 num) < 0)
-			return d->type == T_MSEC ? "not a duration (e.g. 30, 30s, 500ms, 2m)"
-			       : d->type == T_SIZE ? "not a size (e.g. 1048576, 512k, 64M, 1G)"
-						   : "not a number";
+		                 d->type == T_MSEC   ? msec_units
+		                 : d->type == T_SIZE ? size_units
+		                                     : plain_units,
+		                 num) < 0)
+			return d->type == T_MSEC
+			           ? "not a duration (e.g. 30, 30s, 500ms, 2m)"
+			       : d->type == T_SIZE
+			           ? "not a size (e.g. 1048576, 512k, 64M, 1G)"
+			           : "not a number";
 		if (*num < d->min || *num > d->max)
 			return "out of range";
 		return NULL;
@@ -292,8 +303,8 @@ static const char *parse_value(const struct setting_desc *d, const char *v,
 }
 
 int settings_set(struct settings *s, enum setting_key k, const char *val,
-		 size_t len, enum setting_source src, unsigned line, char *err,
-		 size_t errlen)
+                 size_t len, enum setting_source src, unsigned line, char *err,
+                 size_t errlen)
 {
 	const struct setting_desc *d = &table[k];
 	const char *msg;
@@ -301,8 +312,8 @@ int settings_set(struct settings *s, enum setting_key k, const char *val,
 	size_t i;
 
 	if (len >= SETTING_VALUE_MAX) {
-		set_error(err, errlen, "%s: value longer than %d bytes", d->name,
-			  SETTING_VALUE_MAX - 1);
+		set_error(err, errlen, "%s: value longer than %d bytes",
+		          d->name, SETTING_VALUE_MAX - 1);
 		return -1;
 	}
 	for (i = 0; i < len; i++) {
@@ -310,7 +321,7 @@ int settings_set(struct settings *s, enum setting_key k, const char *val,
 
 		if (c < 0x20 || c == 0x7f) {
 			set_error(err, errlen, "%s: control character in value",
-				  d->name);
+			          d->name);
 			return -1;
 		}
 	}
@@ -341,8 +352,8 @@ void settings_defaults(struct settings *s)
 	 * and every value is fully set below. */
 	for (k = 0; k < SET_COUNT; k++)
 		(void)settings_set(s, (enum setting_key)k, table[k].dflt,
-				   strlen(table[k].dflt), SRC_DEFAULT, 0, err,
-				   sizeof(err));
+		                   strlen(table[k].dflt), SRC_DEFAULT, 0, err,
+		                   sizeof(err));
 }
 
 static int is_space(char c)
@@ -352,7 +363,8 @@ static int is_space(char c)
 
 /* One config line of len bytes (no newline). */
 static int file_line(struct settings *s, const char *line, size_t len,
-		     const char *path, unsigned lineno, char *err, size_t errlen)
+                     const char *path, unsigned lineno, char *err,
+                     size_t errlen)
 {
 	const char *eq, *val;
 	size_t klen, vlen;
@@ -370,7 +382,7 @@ static int file_line(struct settings *s, const char *line, size_t len,
 	eq = memchr(line, '=', len);
 	if (eq == NULL) {
 		set_error(err, errlen, "%s:%u: expected 'key = value'", path,
-			  lineno);
+		          lineno);
 		return -1;
 	}
 	klen = (size_t)(eq - line);
@@ -384,12 +396,12 @@ static int file_line(struct settings *s, const char *line, size_t len,
 	}
 	k = settings_lookup(line, klen);
 	if (k < 0 || k == SET_CONFIG) {
-		set_error(err, errlen, "%s:%u: unknown key '%.*s'", path, lineno,
-			  (int)(klen > 64 ? 64 : klen), line);
+		set_error(err, errlen, "%s:%u: unknown key '%.*s'", path,
+		          lineno, (int)(klen > 64 ? 64 : klen), line);
 		return -1;
 	}
 	if (settings_set(s, (enum setting_key)k, val, vlen, SRC_FILE, lineno,
-			 msg, sizeof(msg)) < 0) {
+	                 msg, sizeof(msg)) < 0) {
 		set_error(err, errlen, "%s:%u: %s", path, lineno, msg);
 		return -1;
 	}
@@ -397,7 +409,7 @@ static int file_line(struct settings *s, const char *line, size_t len,
 }
 
 int settings_load_file(struct settings *s, const char *path, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	char line[CONFIG_LINE_MAX + 2];
 	unsigned lineno = 0;
@@ -407,7 +419,7 @@ int settings_load_file(struct settings *s, const char *path, char *err,
 	f = fopen(path, "r");
 	if (f == NULL) {
 		set_error(err, errlen, "%s: cannot read: %s", path,
-			  strerror(errno));
+		          strerror(errno));
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -417,13 +429,14 @@ int settings_load_file(struct settings *s, const char *path, char *err,
 		if (len > 0 && line[len - 1] == '\n')
 			len--;
 		else if (!feof(f)) {
-			set_error(err, errlen, "%s:%u: line longer than %d bytes",
-				  path, lineno, CONFIG_LINE_MAX);
+			set_error(err, errlen,
+			          "%s:%u: line longer than %d bytes", path,
+			          lineno, CONFIG_LINE_MAX);
 			goto out;
 		}
 		if (memchr(line, '\0', len) != NULL) {
 			set_error(err, errlen, "%s:%u: NUL byte in line", path,
-				  lineno);
+			          lineno);
 			goto out;
 		}
 		if (file_line(s, line, len, path, lineno, err, errlen) < 0)
@@ -440,10 +453,10 @@ out:
 }
 
 static int env_entry(struct settings *s, const char *entry,
-		     enum setting_source src, char *err, size_t errlen)
+                     enum setting_source src, char *err, size_t errlen)
 {
 	const char *eq = strchr(entry, '=');
-	const char *name = entry + 6;	/* after "AGENT_" */
+	const char *name = entry + 6; /* after "AGENT_" */
 	char msg[256];
 	int k;
 
@@ -457,35 +470,36 @@ static int env_entry(struct settings *s, const char *entry,
 		if (src != SRC_REQUEST)
 			return 0;
 		set_error(err, errlen, "unknown parameter %.*s",
-			  (int)(eq - entry > 64 ? 64 : eq - entry), entry);
+		          (int)(eq - entry > 64 ? 64 : eq - entry), entry);
 		return -1;
 	}
 	if (src == SRC_REQUEST && !table[k].per_request) {
 		set_error(err, errlen, "AGENT_%.40s cannot be set per request",
-			  table[k].name);
+		          table[k].name);
 		return -1;
 	}
 	if (src == SRC_REQUEST && s->v[SET_LOCK_AGENT].num &&
 	    (k == SET_AGENT_URL || k == SET_AGENT_SOCKET)) {
 		set_error(err, errlen,
-			  "AGENT_%.40s per request refused: lock_agent is on",
-			  table[k].name);
+		          "AGENT_%.40s per request refused: lock_agent is on",
+		          table[k].name);
 		return -1;
 	}
 	if (settings_set(s, (enum setting_key)k, eq + 1, strlen(eq + 1), src, 0,
-			 msg, sizeof(msg)) < 0) {
+	                 msg, sizeof(msg)) < 0) {
 		/* name the variable as it was spelt: "AGENT_AGENT_URL: ..." */
 		size_t skip = strlen(table[k].name) + 2;
 
-		set_error(err, errlen, "%.*s: %s", (int)(eq - entry > 64 ? 64 : eq - entry),
-			  entry, strlen(msg) > skip ? msg + skip : msg);
+		set_error(err, errlen, "%.*s: %s",
+		          (int)(eq - entry > 64 ? 64 : eq - entry), entry,
+		          strlen(msg) > skip ? msg + skip : msg);
 		return -1;
 	}
 	return 0;
 }
 
 int settings_load_env(struct settings *s, char *const *envp,
-		      enum setting_source src, char *err, size_t errlen)
+                      enum setting_source src, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -513,8 +527,8 @@ static int is_flag(const char *a, const char *name)
 
 /* Splits argv into flags and (key, value) pairs. */
 static int parse_argv(int argc, char **argv, struct cli_flags *cli,
-		      struct arg_value *args, int *nargs, char *err,
-		      size_t errlen)
+                      struct arg_value *args, int *nargs, char *err,
+                      size_t errlen)
 {
 	int i;
 
@@ -536,26 +550,28 @@ static int parse_argv(int argc, char **argv, struct cli_flags *cli,
 			continue;
 		}
 		if (strncmp(a, "--", 2) != 0) {
-			set_error(err, errlen, "unexpected argument '%.64s'", a);
+			set_error(err, errlen, "unexpected argument '%.64s'",
+			          a);
 			return -1;
 		}
 		eq = strchr(a + 2, '=');
 		nlen = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
 		k = settings_lookup(a + 2, nlen);
 		if (k < 0) {
-			set_error(err, errlen, "unknown option '--%.*s' (see --help)",
-				  (int)(nlen > 64 ? 64 : nlen), a + 2);
+			set_error(err, errlen,
+			          "unknown option '--%.*s' (see --help)",
+			          (int)(nlen > 64 ? 64 : nlen), a + 2);
 			return -1;
 		}
 		if (eq != NULL) {
 			val = eq + 1;
 		} else if (table[k].type == T_BOOL) {
-			val = "yes";	/* a bare boolean switches it on */
+			val = "yes"; /* a bare boolean switches it on */
 		} else if (i + 1 < argc) {
 			val = argv[++i];
 		} else {
 			set_error(err, errlen, "option '--%s' needs a value",
-				  a + 2);
+			          a + 2);
 			return -1;
 		}
 		if (*nargs >= SET_COUNT * 4) {
@@ -571,7 +587,7 @@ static int parse_argv(int argc, char **argv, struct cli_flags *cli,
 
 /* The config file is named by the command line, else by AGENT_CONFIG. */
 static const char *config_path(const struct arg_value *args, int nargs,
-			       char *const *envp)
+                               char *const *envp)
 {
 	const char *path = NULL;
 	size_t i;
@@ -589,7 +605,7 @@ static const char *config_path(const struct arg_value *args, int nargs,
 }
 
 int settings_startup(struct settings *s, struct cli_flags *cli, int argc,
-		     char **argv, char *const *envp, char *err, size_t errlen)
+                     char **argv, char *const *envp, char *err, size_t errlen)
 {
 	struct arg_value args[SET_COUNT * 4];
 	const char *path;
@@ -610,8 +626,8 @@ int settings_startup(struct settings *s, struct cli_flags *cli, int argc,
 		return -1;
 	for (j = 0; j < nargs; j++) {
 		if (settings_set(s, (enum setting_key)args[j].key, args[j].val,
-				 strlen(args[j].val), SRC_ARGV, 0, msg,
-				 sizeof(msg)) < 0) {
+		                 strlen(args[j].val), SRC_ARGV, 0, msg,
+		                 sizeof(msg)) < 0) {
 			set_error(err, errlen, "--%s", msg);
 			return -1;
 		}

@@ -24,6 +24,7 @@ enum setting_key {
 	SET_KEEPALIVE_MAX_AGE,
 	SET_CA_FILE,
 	SET_ACCESS_LOG,
+	SET_DIAGNOSE_PATH,
 	SET_LOCK_AGENT,
 	SET_LISTEN,
 	SET_THREADS,
@@ -31,27 +32,16 @@ enum setting_key {
 };
 
 /* Weakest first: a later source overrides an earlier one. */
-enum setting_source {
-	SRC_DEFAULT,
-	SRC_FILE,
-	SRC_ENV,
-	SRC_ARGV,
-	SRC_REQUEST
-};
+enum setting_source { SRC_DEFAULT, SRC_FILE, SRC_ENV, SRC_ARGV, SRC_REQUEST };
 
 /* Values of forwarded_headers. */
-enum forwarded_style {
-	FWD_X_FORWARDED,
-	FWD_RFC7239,
-	FWD_BOTH,
-	FWD_NONE
-};
+enum forwarded_style { FWD_X_FORWARDED, FWD_RFC7239, FWD_BOTH, FWD_NONE };
 
 struct setting_value {
-	char text[SETTING_VALUE_MAX];	/* as given ("" = unset) */
-	long long num;			/* parsed: number, ms, bytes, bool, enum index */
+	char text[SETTING_VALUE_MAX]; /* as given ("" = unset) */
+	long long num; /* parsed: number, ms, bytes, bool, enum index */
 	enum setting_source src;
-	unsigned line;			/* config file line, for SRC_FILE */
+	unsigned line; /* config file line, for SRC_FILE */
 };
 
 /* Plain data with no pointers: copying the struct gives a request its own
@@ -84,35 +74,35 @@ void settings_defaults(struct settings *s);
 /* Parse and store one value; on error writes a message (without file or
  * line: the caller adds where it came from) and returns -1. */
 int settings_set(struct settings *s, enum setting_key k, const char *val,
-		 size_t len, enum setting_source src, unsigned line, char *err,
-		 size_t errlen);
+                 size_t len, enum setting_source src, unsigned line, char *err,
+                 size_t errlen);
 
 /* Read a config file: "key = value" lines, '#' comments. The message on
  * error is "FILE:LINE: problem". */
 int settings_load_file(struct settings *s, const char *path, char *err,
-		       size_t errlen);
+                       size_t errlen);
 
 /* Apply every AGENT_* entry of a NAME=value array (a CGI environment or
  * FastCGI parameters) with the given source. With SRC_REQUEST only
  * per-request keys are allowed, and agent_url/agent_socket are refused
  * when lock_agent is on. Names starting HTTP_ are never looked at. */
 int settings_load_env(struct settings *s, char *const *envp,
-		      enum setting_source src, char *err, size_t errlen);
+                      enum setting_source src, char *err, size_t errlen);
 
 /* The whole start-up sequence of both programs: defaults, then the file
  * named by --config or AGENT_CONFIG, then the environment, then the
  * command line. Unknown options are errors. */
 int settings_startup(struct settings *s, struct cli_flags *cli, int argc,
-		     char **argv, char *const *envp, char *err, size_t errlen);
+                     char **argv, char *const *envp, char *err, size_t errlen);
 
 static inline const char *settings_str(const struct settings *s,
-				       enum setting_key k)
+                                       enum setting_key k)
 {
 	return s->v[k].text;
 }
 
 static inline long long settings_num(const struct settings *s,
-				     enum setting_key k)
+                                     enum setting_key k)
 {
 	return s->v[k].num;
 }

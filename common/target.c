@@ -56,7 +56,7 @@ static void put_pct(struct out *o, unsigned char c)
  * they are and encoding the rest; decoded input (PATH_INFO) encodes every
  * '%'. extra names bytes allowed besides path characters ("?" in a query). */
 static const char *encode(struct out *o, const char *s, size_t n, int decoded,
-			  const char *extra)
+                          const char *extra)
 {
 	size_t i;
 
@@ -70,8 +70,9 @@ static const char *encode(struct out *o, const char *s, size_t n, int decoded,
 		    is_hex((unsigned char)s[i + 2])) {
 			put(o, s + i, 3);
 			i += 2;
-		} else if (c != '%' && (url_path_char(c) ||
-					(c != '\0' && strchr(extra, c) != NULL))) {
+		} else if (c != '%' &&
+		           (url_path_char(c) ||
+		            (c != '\0' && strchr(extra, c) != NULL))) {
 			put(o, s + i, 1);
 		} else {
 			put_pct(o, c);
@@ -85,10 +86,10 @@ static unsigned char next_decoded(const char *s, size_t n, size_t *i)
 {
 	unsigned char c = (unsigned char)s[*i];
 
-	if (c == '%' && *i + 2 < n &&
-	    is_hex((unsigned char)s[*i + 1]) && is_hex((unsigned char)s[*i + 2])) {
+	if (c == '%' && *i + 2 < n && is_hex((unsigned char)s[*i + 1]) &&
+	    is_hex((unsigned char)s[*i + 2])) {
 		c = (unsigned char)(hexval((unsigned char)s[*i + 1]) * 16 +
-				    hexval((unsigned char)s[*i + 2]));
+		                    hexval((unsigned char)s[*i + 2]));
 		*i += 2;
 	}
 	(*i)++;
@@ -149,14 +150,14 @@ static const char *resolve_dots(char *p, size_t *len)
 			while (o > 0 && p[o - 1] != '/')
 				o--;
 			if (o > 0)
-				o--;	/* drop "/seg" */
+				o--; /* drop "/seg" */
 		}
 		if (d == 0) {
 			p[o++] = '/';
 			memmove(p + o, p + in, end - in);
 			o += end - in;
 		} else if (end >= n) {
-			p[o++] = '/';	/* "/a/." and "/a/b/.." end in '/' */
+			p[o++] = '/'; /* "/a/." and "/a/b/.." end in '/' */
 		}
 		in = end + 1;
 	}
@@ -187,7 +188,7 @@ static void strip(char *p, size_t *len, const char *prefix)
 /* Splits REQUEST_URI into path and query, dropping an absolute form's
  * scheme and authority (RFC 9112 §3.2.2): they never choose the agent. */
 static const char *split_uri(const char *u, size_t n, const char **path,
-			     size_t *plen, const char **query, size_t *qlen)
+                             size_t *plen, const char **query, size_t *qlen)
 {
 	const char *q;
 	size_t skip = 0;
@@ -217,14 +218,14 @@ static const char *split_uri(const char *u, size_t n, const char **path,
 /* The query is raw in both sources (QUERY_STRING is not decoded by the
  * server, RFC 3875 §4.1.7), so only the path differs. */
 static const char *build_path(const struct target_src *src, struct out *o,
-			      const char **query, size_t *qlen)
+                              const char **query, size_t *qlen)
 {
 	const char *path, *err;
 	size_t plen;
 
 	if (src->request_uri != NULL && src->request_uri_len > 0) {
 		if ((err = split_uri(src->request_uri, src->request_uri_len,
-				     &path, &plen, query, qlen)) != NULL)
+		                     &path, &plen, query, qlen)) != NULL)
 			return err;
 		if (plen == 0)
 			put(o, "/", 1);
@@ -236,13 +237,14 @@ static const char *build_path(const struct target_src *src, struct out *o,
 	if (src->script_name_len == 0 &&
 	    (src->path_info_len == 0 || src->path_info[0] != '/'))
 		put(o, "/", 1);
-	if ((err = encode(o, src->script_name, src->script_name_len, 1, "")) != NULL)
+	if ((err = encode(o, src->script_name, src->script_name_len, 1, "")) !=
+	    NULL)
 		return err;
 	return encode(o, src->path_info, src->path_info_len, 1, "");
 }
 
 const char *target_build(const struct target_src *src, const char *strip_prefix,
-			 const char *base_prefix, struct target *t)
+                         const char *base_prefix, struct target *t)
 {
 	char path[TARGET_MAX + 1];
 	struct out po = {path, 0, TARGET_MAX, 0};

@@ -16,14 +16,14 @@ struct target_src {
 	size_t script_name_len;
 	const char *path_info;
 	size_t path_info_len;
-	const char *query_string;	/* NULL: no query */
+	const char *query_string; /* NULL: no query */
 	size_t query_string_len;
 };
 
 struct target {
-	char buf[TARGET_MAX + 1];	/* base_prefix + path [+ '?' query] */
+	char buf[TARGET_MAX + 1]; /* base_prefix + path [+ '?' query] */
 	size_t len;
-	int status;			/* on error: 400 or 414 */
+	int status; /* on error: 400 or 414 */
 };
 
 /* Build the target: raw REQUEST_URI bytes kept, bytes that may not stand
@@ -32,7 +32,7 @@ struct target {
  * path and query, strip_prefix removed when the path lies under it.
  * Returns NULL, or a static message with t->status set. */
 const char *target_build(const struct target_src *src, const char *strip_prefix,
-			 const char *base_prefix, struct target *t);
+                         const char *base_prefix, struct target *t);
 
 /* target_src from REQUEST_URI, SCRIPT_NAME, PATH_INFO and QUERY_STRING. */
 void target_src_from_request(const struct reqview *r, struct target_src *src);

@@ -1,4 +1,5 @@
-/* Base URLs from settings (agent_url, public_url): scheme, host, port, prefix. */
+/* Base URLs from settings (agent_url, public_url): scheme, host, port, prefix.
+ */
 #include "config.h"
 
 #include "url.h"
@@ -87,10 +88,10 @@ int base_url_origin(const struct base_url *u, char *dst, size_t dstlen)
 	int n;
 
 	if (u->port == dflt)
-		n = snprintf(dst, dstlen, "%s://%s", u->https ? "https" : "http",
-			     u->host);
+		n = snprintf(dst, dstlen, "%s://%s",
+		             u->https ? "https" : "http", u->host);
 	else
 		n = snprintf(dst, dstlen, "%s://%s:%u",
-			     u->https ? "https" : "http", u->host, u->port);
+		             u->https ? "https" : "http", u->host, u->port);
 	return (n < 0 || (size_t)n >= dstlen) ? -1 : n;
 }

@@ -1,4 +1,5 @@
-/* Base URLs from settings (agent_url, public_url): scheme, host, port, prefix. */
+/* Base URLs from settings (agent_url, public_url): scheme, host, port, prefix.
+ */
 #ifndef AG_URL_H
 #define AG_URL_H
 
@@ -9,11 +10,12 @@
 
 struct base_url {
 	int https;
-	char host[HOST_NAME_MAX_LEN + 3];	/* as written, brackets kept */
-	unsigned port;				/* explicit or the scheme's default */
+	char host[HOST_NAME_MAX_LEN + 3]; /* as written, brackets kept */
+	unsigned port;                    /* explicit or the scheme's default */
 	int port_given;
 	int loopback;
-	char prefix[SETTING_VALUE_MAX];		/* path without trailing '/'; "" = root */
+	char prefix[SETTING_VALUE_MAX]; /* path without trailing '/'; "" = root
+	                                 */
 };
 
 /* Parse "http[s]://host[:port][/prefix]". No user info, query or fragment;

@@ -16,7 +16,7 @@ struct head_buf {
 };
 
 static int head_put(struct head_buf *h, const char *name, size_t nlen,
-		    const char *value, size_t vlen)
+                    const char *value, size_t vlen)
 {
 	size_t need = nlen + 2 + vlen + 2;
 
@@ -28,6 +28,29 @@ static int head_put(struct head_buf *h, const char *name, size_t nlen,
 	memcpy(h->p + h->len + nlen + 2 + vlen, "\r\n", 2);
 	h->len += need;
 	return 0;
+}
+
+/* Hands response bytes to the client. Where the I/O can hold them they
+ * wait for what follows in the same pass of libcurl: the head for its
+ * body, the last piece for the end of the request. libcurl calls
+ * relay_xferinfo_cb after every pass that did not finish the transfer,
+ * and that flushes, so nothing held ever waits for the agent. */
+static int client_put(struct relay_req *q, const char *p, size_t n)
+{
+	const struct relay_io *io = q->io;
+
+	if (io->hold == NULL)
+		return io->out.write(io->out.ctx, p, n);
+	q->held = 1;
+	return io->hold(io->out.ctx, p, n);
+}
+
+int relay_flush_held(struct relay_req *q)
+{
+	if (!q->held)
+		return 0;
+	q->held = 0;
+	return q->io->flush(q->io->out.ctx);
 }
 
 struct head_ctx {
@@ -42,7 +65,7 @@ static int is_location(const char *name, size_t nlen)
 }
 
 static int head_field(void *ctx, const char *name, size_t nlen,
-		      const char *value, size_t vlen)
+                      const char *value, size_t vlen)
 {
 	struct head_ctx *c = ctx;
 	char url[LOCATION_LINE_MAX];
@@ -51,7 +74,7 @@ static int head_field(void *ctx, const char *name, size_t nlen,
 
 	if (is_location(name, nlen)) {
 		rw = rewrite_location(&c->q->agent, &c->q->cb, value, vlen, url,
-				      sizeof(url), &ulen);
+		                      sizeof(url), &ulen);
 		if (rw < 0)
 			return -1;
 		if (rw > 0)
@@ -63,14 +86,16 @@ static int head_field(void *ctx, const char *name, size_t nlen,
 int relay_write_head(struct relay_req *q)
 {
 	struct head_ctx c = {q, {q->head_out, 0, sizeof(q->head_out)}};
-	const char *reason = q->rh.reason[0] != '\0' ? q->rh.reason
-			     : status_reason(q->rh.status);
+	const char *reason = q->rh.reason[0] != '\0'
+	                         ? q->rh.reason
+	                         : status_reason(q->rh.status);
 	int n;
 
 	/* RFC 3875 §6.3.3: always an explicit Status. */
-	n = snprintf(c.hb.p, c.hb.cap, reason[0] != '\0' ? "Status: %d %s\r\n"
-				       : "Status: %d%s\r\n",
-		     q->rh.status, reason);
+	n = snprintf(c.hb.p, c.hb.cap,
+	             reason[0] != '\0' ? "Status: %d %s\r\n"
+	                               : "Status: %d%s\r\n",
+	             q->rh.status, reason);
 	if (n < 0 || (size_t)n >= c.hb.cap)
 		goto bad;
 	c.hb.len = (size_t)n;
@@ -82,7 +107,7 @@ int relay_write_head(struct relay_req *q)
 	q->status = q->rh.status;
 	q->headers_sent = 1;
 	q->last_down_ms = relay_now_ms();
-	if (q->io->out.write(q->io->out.ctx, c.hb.p, c.hb.len) < 0) {
+	if (client_put(q, c.hb.p, c.hb.len) < 0) {
 		q->xf.client_gone = 1;
 		return -1;
 	}
@@ -106,7 +131,7 @@ size_t relay_header_cb(char *buf, size_t size, size_t n, void *ud)
 		return 0;
 	case RH_DONE:
 		if (q->headers_sent)
-			return len;	/* trailers: CGI cannot carry them */
+			return len; /* trailers: CGI cannot carry them */
 		q->no_body = resphead_no_body(q->rh.status, q->head_request);
 		return relay_write_head(q) < 0 ? 0 : len;
 	case RH_INTERIM:
@@ -128,10 +153,10 @@ size_t relay_write_cb(char *buf, size_t size, size_t n, void *ud)
 	}
 	q->last_down_ms = relay_now_ms();
 	if (q->no_body)
-		return len;	/* RFC 9112 §6.3: none after HEAD, 204, 304 */
-	if (q->io->out.write(q->io->out.ctx, buf, len) < 0) {
+		return len; /* RFC 9112 §6.3: none after HEAD, 204, 304 */
+	if (client_put(q, buf, len) < 0) {
 		q->xf.client_gone = 1;
-		return 0;	/* CURLE_WRITE_ERROR: stop the agent at once */
+		return 0; /* CURLE_WRITE_ERROR: stop the agent at once */
 	}
 	q->bytes_out += len;
 	return len;
@@ -205,23 +230,41 @@ static int peer_gone(const struct relay_req *q)
 	       (!q->expect_body || q->body_eof);
 }
 
+/* Whether the agent's answer is all here, so libcurl ends the transfer
+ * without waiting again and what is held can leave with the end of the
+ * request (one write: lighttpd closes the connection once it has the
+ * whole Content-Length, before a separate FCGI_END_REQUEST). */
+static int answer_complete(const struct relay_req *q, curl_off_t dltotal,
+                           curl_off_t dlnow)
+{
+	if (!q->headers_sent)
+		return 0;
+	return q->no_body || (dltotal > 0 && dlnow >= dltotal);
+}
+
 int relay_xferinfo_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow,
-		      curl_off_t ultotal, curl_off_t ulnow)
+                      curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct relay_req *q = ud;
 	long long now = relay_now_ms();
 
-	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	(void)ultotal, (void)ulnow;
+	if (!answer_complete(q, dltotal, dlnow) && relay_flush_held(q) < 0) {
+		q->xf.client_gone = 1;
+		q->detail = "web server closed the connection";
+		return 1;
+	}
 	if (!q->headers_sent) {
-		long long since = q->last_up_ms > q->start_ms ? q->last_up_ms
-							      : q->start_ms;
+		long long since =
+		    q->last_up_ms > q->start_ms ? q->last_up_ms : q->start_ms;
 
 		if (now - since > settings_num(&q->s, SET_RESPONSE_TIMEOUT)) {
 			q->xf.timed_out = 1;
 			q->detail = "no response head within response_timeout";
 			return 1;
 		}
-	} else if (now - q->last_down_ms > settings_num(&q->s, SET_IDLE_TIMEOUT)) {
+	} else if (now - q->last_down_ms >
+	           settings_num(&q->s, SET_IDLE_TIMEOUT)) {
 		q->xf.timed_out = 1;
 		q->detail = "agent silent for longer than idle_timeout";
 		return 1;

@@ -4,28 +4,28 @@
 
 enum relay_cause {
 	CAUSE_OK,
-	CAUSE_BAD_REQUEST,	/* 400 */
-	CAUSE_METHOD,		/* 405: CONNECT */
-	CAUSE_BODY_TOO_LARGE,	/* 413 */
-	CAUSE_URI_TOO_LONG,	/* 414 */
-	CAUSE_HEADERS_TOO_LARGE,	/* 431 */
-	CAUSE_CONFIG,		/* 500: settings unusable for this request */
-	CAUSE_UNREACHABLE,	/* 502: refused, no route, no socket, DNS */
-	CAUSE_BAD_RESPONSE,	/* 502: malformed, oversized, TLS, reset */
-	CAUSE_BUSY,		/* 503: every worker busy */
-	CAUSE_TIMEOUT,		/* 504: connect, first-byte or idle */
-	CAUSE_CLIENT_BODY,	/* 400: the request body ended early */
-	CAUSE_CLIENT_GONE	/* none: nobody is left to answer */
+	CAUSE_BAD_REQUEST,       /* 400 */
+	CAUSE_METHOD,            /* 405: CONNECT */
+	CAUSE_BODY_TOO_LARGE,    /* 413 */
+	CAUSE_URI_TOO_LONG,      /* 414 */
+	CAUSE_HEADERS_TOO_LARGE, /* 431 */
+	CAUSE_CONFIG,            /* 500: settings unusable for this request */
+	CAUSE_UNREACHABLE,       /* 502: refused, no route, no socket, DNS */
+	CAUSE_BAD_RESPONSE,      /* 502: malformed, oversized, TLS, reset */
+	CAUSE_BUSY,              /* 503: every worker busy */
+	CAUSE_TIMEOUT,           /* 504: connect, first-byte or idle */
+	CAUSE_CLIENT_BODY,       /* 400: the request body ended early */
+	CAUSE_CLIENT_GONE        /* none: nobody is left to answer */
 };
 
 /* What the transfer's own callbacks saw; they outrank the CURLcode,
  * which only says that a callback gave up. */
 struct xfer_flags {
-	int client_gone;	/* a write to the web server failed, or it hung up */
-	int head_error;		/* the agent's head failed resphead checks */
-	int body_too_large;	/* a chunked body passed max_body_size */
-	int body_short;		/* the client body ended before its length */
-	int timed_out;		/* first-byte or idle deadline */
+	int client_gone; /* a write to the web server failed, or it hung up */
+	int head_error;  /* the agent's head failed resphead checks */
+	int body_too_large; /* a chunked body passed max_body_size */
+	int body_short;     /* the client body ended before its length */
+	int timed_out;      /* first-byte or idle deadline */
 };
 
 /* The cause of a finished transfer from its CURLcode (an int, so this

@@ -11,11 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "host.h"
@@ -41,46 +44,156 @@ static int cgi_out_fd = STDOUT_FILENO;
 
 /* ---- I/O adapters: FastCGI ---- */
 
-/* Returns what is buffered (at least one byte, waiting for it), so a
- * slowly streamed upload moves on as it arrives: FCGX_GetStr alone
- * waits until n bytes or the end. */
+/* Whether more request bytes are already waiting on the connection. */
+static int fcgi_input_ready(const FCGX_Request *r)
+{
+	struct pollfd p = {r->ipcFd, POLLIN, 0};
+
+	return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+/* Waits for at least one byte, then takes what is buffered and what has
+ * already arrived, without waiting again: a slowly streamed upload moves
+ * on as it arrives (FCGX_GetStr alone waits for n bytes or the end),
+ * and a fast one reaches libcurl in pieces up to n, not libfcgi's 8 KiB
+ * records, so the relay keeps up and the web server spools less. An
+ * end or error met after the first byte shows at the next call. */
 static long fcgi_read(void *ctx, char *buf, size_t n)
 {
-	FCGX_Stream *in = ((FCGX_Request *)ctx)->in;
-	size_t avail;
-	int c, got = 0;
+	FCGX_Request *r = ctx;
+	FCGX_Stream *in = r->in;
+	size_t got = 0;
+	int c;
 
 	if (n == 0)
 		return 0;
 	if ((c = FCGX_GetChar(in)) == EOF)
 		return FCGX_GetError(in) != 0 ? -1 : 0;
-	buf[0] = (char)c;
-	avail = (size_t)(in->stop - in->rdNext);
-	if (avail > n - 1)
-		avail = n - 1;
-	if (avail > 0)
-		got = FCGX_GetStr(buf + 1, (int)avail, in);
-	return got < 0 ? -1 : 1 + (long)got;
+	buf[got++] = (char)c;
+	for (;;) {
+		size_t avail = (size_t)(in->stop - in->rdNext);
+		int k;
+
+		if (avail > n - got)
+			avail = n - got;
+		if (avail > 0) {
+			if ((k = FCGX_GetStr(buf + got, (int)avail, in)) < 0)
+				return -1;
+			got += (size_t)k;
+		}
+		if (got == n || !fcgi_input_ready(r) ||
+		    (c = FCGX_GetChar(in)) == EOF)
+			break;
+		buf[got++] = (char)c;
+	}
+	return (long)got;
 }
 
-/* Each piece is flushed (libfcgi would hold 8 KiB, stalling event
- * streams), and the stream's error checked: FCGX_PutStr reports success
- * while its buffer has room, even after the peer is gone. */
-static int fcgi_write(void *ctx, const char *p, size_t n)
+/* A FastCGI record carries at most 65535 bytes; 65528 keeps records
+ * 8-byte aligned, as libfcgi writes them. */
+#define FCGI_RECORD_DATA_MAX 65528
+/* Pieces this large skip libfcgi's 8 KiB stream buffer, which would cut
+ * them into 8 KiB records and one write(2) each. */
+#define FCGI_DIRECT_MIN     8192
+#define FCGI_DIRECT_RECORDS 8
+
+static void fcgi_stdout_header(unsigned char h[8], int request_id, size_t len)
+{
+	h[0] = FCGI_VERSION_1;
+	h[1] = FCGI_STDOUT;
+	h[2] = (unsigned char)((request_id >> 8) & 0xff);
+	h[3] = (unsigned char)(request_id & 0xff);
+	h[4] = (unsigned char)((len >> 8) & 0xff);
+	h[5] = (unsigned char)(len & 0xff);
+	h[6] = 0; /* no padding */
+	h[7] = 0;
+}
+
+/* writev until everything is written; short writes happen when the web
+ * server reads slowly (SO_SNDTIMEO ends a stall with an error). */
+static int writev_all(int fd, struct iovec *iov, int cnt)
+{
+	while (cnt > 0) {
+		ssize_t w = writev(fd, iov, cnt);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (cnt > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/* Writes p as STDOUT records of up to 64 KiB straight to the connection,
+ * after what libfcgi's stream holds, so the order stays. */
+static int fcgi_put_direct(FCGX_Request *r, const char *p, size_t n)
+{
+	unsigned char hdr[FCGI_DIRECT_RECORDS][8];
+	struct iovec iov[2 * FCGI_DIRECT_RECORDS];
+
+	if (FCGX_FFlush(r->out) != 0 || FCGX_GetError(r->out) != 0)
+		return -1;
+	while (n > 0) {
+		int k, cnt = 0;
+
+		for (k = 0; k < FCGI_DIRECT_RECORDS && n > 0; k++) {
+			size_t len =
+			    n > FCGI_RECORD_DATA_MAX ? FCGI_RECORD_DATA_MAX : n;
+
+			fcgi_stdout_header(hdr[k], r->requestId, len);
+			iov[cnt].iov_base = hdr[k];
+			iov[cnt++].iov_len = sizeof(hdr[k]);
+			iov[cnt].iov_base = (void *)p;
+			iov[cnt++].iov_len = len;
+			p += len;
+			n -= len;
+		}
+		if (writev_all(r->ipcFd, iov, cnt) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Small pieces wait in libfcgi's stream buffer (it writes by itself when
+ * full) until fcgi_flush or the end of the request. */
+static int fcgi_hold(void *ctx, const char *p, size_t n)
+{
+	FCGX_Request *r = ctx;
+
+	if (n >= FCGI_DIRECT_MIN)
+		return fcgi_put_direct(r, p, n);
+	if (FCGX_PutStr(p, (int)n, r->out) != (int)n)
+		return -1;
+	return FCGX_GetError(r->out) != 0 ? -1 : 0;
+}
+
+/* The stream's error is checked too: FCGX_PutStr reports success while
+ * its buffer has room, even after the peer is gone. */
+static int fcgi_flush(void *ctx)
 {
 	FCGX_Stream *out = ((FCGX_Request *)ctx)->out;
 
-	while (n > 0) {
-		int chunk = n > 65536 ? 65536 : (int)n;
-
-		if (FCGX_PutStr(p, chunk, out) != chunk)
-			return -1;
-		p += chunk;
-		n -= (size_t)chunk;
-	}
 	if (FCGX_FFlush(out) != 0 || FCGX_GetError(out) != 0)
 		return -1;
 	return 0;
+}
+
+/* Written and flushed: error answers and pieces that must not wait. */
+static int fcgi_write(void *ctx, const char *p, size_t n)
+{
+	if (fcgi_hold(ctx, p, n) < 0)
+		return -1;
+	return fcgi_flush(ctx);
 }
 
 /* ---- process state ---- */
@@ -93,8 +206,8 @@ struct worker {
 
 static struct settings g_settings;
 static int g_listen_fd = -1;
-static int g_wake[2] = {-1, -1};	/* written once on shutdown */
-static int g_limit_busy;		/* standalone: answer 503 when full */
+static int g_wake[2] = {-1, -1}; /* written once on shutdown */
+static int g_limit_busy;         /* standalone: answer 503 when full */
 static int g_threads;
 static int g_busy;
 static pthread_mutex_t g_busy_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -160,14 +273,14 @@ static void finish_unread(FCGX_Request *req)
 	struct pollfd p = {req->ipcFd, POLLIN, 0};
 
 	FCGX_FClose(req->err);
-	FCGX_FClose(req->out);	/* end of stdout and FCGI_END_REQUEST */
+	FCGX_FClose(req->out); /* end of stdout and FCGI_END_REQUEST */
 	shutdown(req->ipcFd, SHUT_WR);
 	/* what already arrived must be read, or close() sends a reset */
 	while (relay_now_ms() < end && poll(&p, 1, CLOSE_LINGER_POLL_MS) > 0 &&
 	       read(req->ipcFd, trash, sizeof(trash)) > 0)
 		;
 	req->keepConnection = 0;
-	FCGX_Detach(req);	/* makes libfcgi close without its drain */
+	FCGX_Detach(req); /* makes libfcgi close without its drain */
 	FCGX_Finish_r(req);
 }
 
@@ -180,6 +293,8 @@ static void serve_one(struct worker *w)
 	io.rctx = &w->req;
 	io.out.write = fcgi_write;
 	io.out.ctx = &w->req;
+	io.hold = fcgi_hold;
+	io.flush = fcgi_flush;
 	io.peer_fd = w->req.ipcFd;
 	io.half_close_is_gone = 1;
 	tune_connection(w->req.ipcFd);
@@ -211,29 +326,77 @@ static int accept_backoff(int err, int *backoff_ms)
 		return 0;
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
 		log_msg("accept: %s; retrying in %d ms", strerror(err),
-			*backoff_ms);
+		        *backoff_ms);
 	else
 		log_msg("accept: %s", strerror(err));
 	wait_readable(-1, *backoff_ms);
 	*backoff_ms = *backoff_ms * 2 > ACCEPT_BACKOFF_MAX_MS
-			      ? ACCEPT_BACKOFF_MAX_MS : *backoff_ms * 2;
+	                  ? ACCEPT_BACKOFF_MAX_MS
+	                  : *backoff_ms * 2;
 	return 0;
 }
 
-/* FCGX_Accept_r on a non-blocking listen socket, after poll said it is
+/* An epoll set per worker with the listen socket as EPOLLEXCLUSIVE, so
+ * a new connection wakes one idle worker, not all of them (with poll,
+ * every idle worker woke and all but one failed their accept: 5-7
+ * wasted wake-ups per request with 8 threads). -1: use poll. */
+static int listen_waiter(void)
+{
+	struct epoll_event ev;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = g_wake[0];
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, g_wake[0], &ev) == 0) {
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.fd = g_listen_fd;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, g_listen_fd, &ev) == 0)
+			return ep;
+	}
+	close(ep);
+	return -1;
+}
+
+/* Like wait_readable for the listen socket: 1 readable, 0 shutdown. */
+static int wait_listen(int ep)
+{
+	struct epoll_event ev[2];
+	int n, i;
+
+	if (ep < 0)
+		return wait_readable(g_listen_fd, -1);
+	for (;;) {
+		n = epoll_wait(ep, ev, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (g_stopping)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (ev[i].data.fd == g_wake[0])
+				return 0;
+		return 1;
+	}
+}
+
+/* FCGX_Accept_r on a non-blocking listen socket, after it was seen
  * readable, so shutdown can wake every idle worker through the wake pipe
  * (libfcgi's own accept blocks and never looks at its shutdown flag
- * again). A kept connection (FCGI_KEEP_CONN) is waited on the same way;
+ * again). A kept connection (FCGI_KEEP_CONN) is waited on with poll;
  * ipcFd is the connection libfcgi holds for this request object. */
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	int backoff_ms = ACCEPT_BACKOFF_MIN_MS, rc;
+	int ep = listen_waiter();
 
 	for (;;) {
-		int fd = w->req.ipcFd >= 0 ? w->req.ipcFd : g_listen_fd;
+		int ready = w->req.ipcFd >= 0 ? wait_readable(w->req.ipcFd, -1)
+		                              : wait_listen(ep);
 
-		if (!wait_readable(fd, -1))
+		if (!ready)
 			break;
 		rc = FCGX_Accept_r(&w->req);
 		if (rc < 0) {
@@ -243,6 +406,8 @@ static void *worker_main(void *arg)
 		backoff_ms = ACCEPT_BACKOFF_MIN_MS;
 		serve_one(w);
 	}
+	if (ep >= 0)
+		close(ep);
 	FCGX_Free(&w->req, 1);
 	return NULL;
 }
@@ -326,7 +491,7 @@ static int listen_tcp(const char *spec)
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-			    ai->ai_protocol);
+		            ai->ai_protocol);
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -354,6 +519,8 @@ static int serve_cgi(void)
 	io.rctx = NULL;
 	io.out.write = sink_fd_write;
 	io.out.ctx = &cgi_out_fd;
+	io.hold = NULL;
+	io.flush = NULL;
 	io.peer_fd = STDOUT_FILENO;
 	io.half_close_is_gone = 0;
 	if (relay_worker_init(&rw, &g_settings) < 0) {
@@ -373,7 +540,8 @@ static int start_workers(struct worker *ws, int n)
 	for (i = 0; i < n; i++) {
 		if (FCGX_InitRequest(&ws[i].req, g_listen_fd, 0) != 0 ||
 		    relay_worker_init(&ws[i].rw, &g_settings) < 0 ||
-		    pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
+		    pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) !=
+		        0) {
 			log_msg("cannot start worker %d", i);
 			return i;
 		}
@@ -392,6 +560,9 @@ static int serve_fastcgi(void)
 		log_msg("cannot initialise libfcgi");
 		return 1;
 	}
+	/* libfcgi installs an empty SIGPIPE handler: the write still fails
+	 * with EPIPE, but every such write also costs a signal delivery. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Non-blocking so a worker that lost the race for a connection gets
 	 * EAGAIN back instead of sleeping in accept() through a shutdown. */
 	fcntl(g_listen_fd, F_SETFL, fcntl(g_listen_fd, F_GETFL) | O_NONBLOCK);
@@ -418,18 +589,24 @@ static void usage(FILE *f)
 	int k;
 
 	fprintf(f,
-		"usage: fcgi-relay [--check] [--KEY VALUE | --KEY=VALUE ...]\n"
-		"       fcgi-relay --help | --version\n\n"
-		"Relays each request to the agent (agent_url) and streams the answer\n"
-		"back. Runs as a FastCGI application spawned by the web server (listen\n"
-		"socket on fd 0), standalone with --listen HOST:PORT or --listen /path,\n"
-		"or as a plain CGI program.\n\n"
-		"Settings (config file key, environment AGENT_KEY, option --key):\n");
+	        "usage: fcgi-relay [--check] [--KEY VALUE | --KEY=VALUE ...]\n"
+	        "       fcgi-relay --help | --version\n\n"
+	        "Relays each request to the agent (agent_url) and streams the "
+	        "answer\n"
+	        "back. Runs as a FastCGI application spawned by the web server "
+	        "(listen\n"
+	        "socket on fd 0), standalone with --listen HOST:PORT or "
+	        "--listen /path,\n"
+	        "or as a plain CGI program.\n\n"
+	        "Settings (config file key, environment AGENT_KEY, option "
+	        "--key):\n");
 	for (k = 0; k < SET_COUNT; k++)
 		fprintf(f, "  %-18s %s\n", settings_name((enum setting_key)k),
-			settings_help((enum setting_key)k));
-	fprintf(f, "\n  --check            validate the settings, print them with their\n"
-		   "                     source, try the agent; exit 1 on error\n");
+		        settings_help((enum setting_key)k));
+	fprintf(
+	    f, "\n  --check            validate the settings, print them with "
+	       "their\n"
+	       "                     source, try the agent; exit 1 on error\n");
 }
 
 /* Signals go to the signal thread only: block them before any thread
@@ -460,18 +637,19 @@ static int run(void)
 	g_threads = (int)settings_num(&g_settings, SET_THREADS);
 	if (listen_on[0] != '\0') {
 		g_listen_fd = listen_on[0] == '/' ? listen_unix(listen_on)
-						  : listen_tcp(listen_on);
+		                                  : listen_tcp(listen_on);
 		if (g_listen_fd < 0)
 			return 1;
 		g_limit_busy = 1;
-		log_msg("listening on %s with %d worker(s)", listen_on, g_threads);
+		log_msg("listening on %s with %d worker(s)", listen_on,
+		        g_threads);
 		rc = serve_fastcgi();
 		if (listen_on[0] == '/')
 			unlink(listen_on);
 		return rc;
 	}
 	if (!FCGX_IsCGI()) {
-		g_listen_fd = 0;	/* FCGI_LISTENSOCK_FILENO */
+		g_listen_fd = 0; /* FCGI_LISTENSOCK_FILENO */
 		/* Spawned: the web server sizes its own connections to us
 		 * (lighttpd queues them in our backlog, mod_fcgid sends one at
 		 * a time), so a burst waits briefly instead of getting 503. */
@@ -479,8 +657,9 @@ static int run(void)
 	}
 	if (is_cgi_request())
 		return serve_cgi();
-	fprintf(stderr, "fcgi-relay: no FastCGI socket on fd 0, no --listen and "
-			"no CGI request (GATEWAY_INTERFACE unset); see --help\n");
+	fprintf(stderr,
+	        "fcgi-relay: no FastCGI socket on fd 0, no --listen and "
+	        "no CGI request (GATEWAY_INTERFACE unset); see --help\n");
 	return 2;
 }
 
@@ -499,7 +678,7 @@ int main(int argc, char **argv)
 	if (is_cgi_request() && FCGX_IsCGI())
 		argc = 1;
 	if (settings_startup(&g_settings, &cli, argc, argv, environ, err,
-			     sizeof(err)) < 0) {
+	                     sizeof(err)) < 0) {
 		log_msg("%s", err);
 		if (is_cgi_request() && !cli.check) {
 			int fd = STDOUT_FILENO;
@@ -515,8 +694,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (cli.version) {
-		printf("fcgi-relay (%s) %s\n%s\n", PACKAGE_NAME, PACKAGE_VERSION,
-		       curl_version());
+		printf("fcgi-relay (%s) %s\n%s\n", PACKAGE_NAME,
+		       PACKAGE_VERSION, curl_version());
 		return 0;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "diaghook.h"
 #include "log.h"
 
 long long relay_now_ms(void)
@@ -41,7 +42,7 @@ void relay_worker_free(struct relay_worker *w)
 
 /* Only the small fields: the large buffers are filled before use. */
 static void req_reset(struct relay_req *q, const struct relay_worker *w,
-		      char *const *envp, const struct relay_io *io)
+                      char *const *envp, const struct relay_io *io)
 {
 	memcpy(&q->s, w->base, sizeof(q->s));
 	q->rv.envp = envp;
@@ -55,6 +56,7 @@ static void req_reset(struct relay_req *q, const struct relay_worker *w,
 	q->no_body = 0;
 	q->idempotent = 0;
 	q->headers_sent = 0;
+	q->held = 0;
 	q->has_length = 0;
 	q->length = 0;
 	q->body_read = 0;
@@ -72,8 +74,8 @@ static void req_reset(struct relay_req *q, const struct relay_worker *w,
 /* RFC 9110 §9.2.2 */
 static int method_idempotent(const char *m)
 {
-	static const char *const idem[] = {"GET", "HEAD", "OPTIONS", "TRACE",
-					   "PUT", "DELETE", NULL};
+	static const char *const idem[] = {"GET", "HEAD",   "OPTIONS", "TRACE",
+	                                   "PUT", "DELETE", NULL};
 	size_t i;
 
 	for (i = 0; idem[i] != NULL; i++)
@@ -130,18 +132,20 @@ static enum relay_cause check_body(struct relay_req *q)
 		return CAUSE_BODY_TOO_LARGE;
 	}
 	/* A POST of 0 bytes still says Content-Length: 0. */
-	if (q->length > 0 || (strcmp(q->method, "GET") != 0 && !q->head_request))
+	if (q->length > 0 ||
+	    (strcmp(q->method, "GET") != 0 && !q->head_request))
 		q->expect_body = 1;
 	q->body_eof = q->length == 0;
 	return CAUSE_OK;
 }
 
 static enum relay_cause load_settings(struct relay_req *q, char *buf,
-				      size_t buflen)
+                                      size_t buflen)
 {
 	const char *url;
 
-	if (settings_load_env(&q->s, q->rv.envp, SRC_REQUEST, buf, buflen) < 0) {
+	if (settings_load_env(&q->s, q->rv.envp, SRC_REQUEST, buf, buflen) <
+	    0) {
 		q->detail = buf;
 		return CAUSE_CONFIG;
 	}
@@ -161,7 +165,7 @@ static enum relay_cause build_target(struct relay_req *q)
 
 	target_src_from_request(&q->rv, &src);
 	q->detail = target_build(&src, settings_str(&q->s, SET_STRIP_PREFIX),
-				 q->agent.prefix, &q->t);
+	                         q->agent.prefix, &q->t);
 	if (q->detail == NULL)
 		return CAUSE_OK;
 	return q->t.status == 414 ? CAUSE_URI_TOO_LONG : CAUSE_BAD_REQUEST;
@@ -177,15 +181,17 @@ static enum relay_cause build_headers(struct relay_req *q)
 		snprintf(host, sizeof(host), "%s", q->agent.host);
 	else
 		snprintf(host, sizeof(host), "%s:%u", q->agent.host,
-			 q->agent.port);
+		         q->agent.port);
 	o.agent_host = host;
 	o.preserve_host = (int)settings_num(&q->s, SET_PRESERVE_HOST);
-	o.fwd = (enum forwarded_style)settings_num(&q->s, SET_FORWARDED_HEADERS);
+	o.fwd =
+	    (enum forwarded_style)settings_num(&q->s, SET_FORWARDED_HEADERS);
 	o.trust_forwarded = (int)settings_num(&q->s, SET_TRUST_FORWARDED);
 	q->detail = headers_build(&q->rv, &o, &q->hl);
 	if (q->detail == NULL)
 		return CAUSE_OK;
-	return q->hl.status == 431 ? CAUSE_HEADERS_TOO_LARGE : CAUSE_BAD_REQUEST;
+	return q->hl.status == 431 ? CAUSE_HEADERS_TOO_LARGE
+	                           : CAUSE_BAD_REQUEST;
 }
 
 /* Everything decided before the agent is contacted; the first failure
@@ -201,11 +207,13 @@ static enum relay_cause prepare(struct relay_req *q, char *msg, size_t msglen)
 		q->detail = "FastCGI role other than RESPONDER";
 		return CAUSE_CONFIG;
 	}
-	if ((c = check_method(q)) != CAUSE_OK || (c = check_body(q)) != CAUSE_OK ||
-	    (c = build_target(q)) != CAUSE_OK || (c = build_headers(q)) != CAUSE_OK)
+	if ((c = check_method(q)) != CAUSE_OK ||
+	    (c = check_body(q)) != CAUSE_OK ||
+	    (c = build_target(q)) != CAUSE_OK ||
+	    (c = build_headers(q)) != CAUSE_OK)
 		return c;
 	client_base_from_request(&q->rv, settings_str(&q->s, SET_STRIP_PREFIX),
-				 &q->cb);
+	                         &q->cb);
 	return CAUSE_OK;
 }
 
@@ -256,17 +264,21 @@ static void set_fixed_options(CURL *c, const struct relay_req *q)
 	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(c, CURLOPT_BUFFERSIZE, (long)AGENT_RECV_BUFFER);
+	curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, (long)AGENT_SEND_BUFFER);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)settings_num(&q->s, SET_CONNECT_TIMEOUT));
-	curl_easy_setopt(c, CURLOPT_MAXAGE_CONN,
-			 (long)(settings_num(&q->s, SET_KEEPALIVE_MAX_AGE) / 1000));
+	                 (long)settings_num(&q->s, SET_CONNECT_TIMEOUT));
+	curl_easy_setopt(
+	    c, CURLOPT_MAXAGE_CONN,
+	    (long)(settings_num(&q->s, SET_KEEPALIVE_MAX_AGE) / 1000));
 	if (settings_isset(&q->s, SET_AGENT_SOCKET))
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH,
-				 settings_str(&q->s, SET_AGENT_SOCKET));
+		                 settings_str(&q->s, SET_AGENT_SOCKET));
 	if (settings_isset(&q->s, SET_CA_FILE))
-		curl_easy_setopt(c, CURLOPT_CAINFO, settings_str(&q->s, SET_CA_FILE));
+		curl_easy_setopt(c, CURLOPT_CAINFO,
+		                 settings_str(&q->s, SET_CA_FILE));
 }
 
 static void set_callbacks(CURL *c, struct relay_req *q)
@@ -296,8 +308,8 @@ static void set_method(CURL *c, const struct relay_req *q)
 	if (q->expect_body) {
 		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
-				 q->has_length ? (curl_off_t)q->length
-					       : (curl_off_t)-1);
+		                 q->has_length ? (curl_off_t)q->length
+		                               : (curl_off_t)-1);
 	} else {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}
@@ -307,7 +319,8 @@ static void set_method(CURL *c, const struct relay_req *q)
 	 * an answer; with a body our seek callback refuses the rewind, but a
 	 * bodiless POST would go out twice (RFC 9110 §9.2.2). A fresh
 	 * connection has no such retry. */
-	if (!q->idempotent && (!q->expect_body || (q->has_length && q->length == 0)))
+	if (!q->idempotent &&
+	    (!q->expect_body || (q->has_length && q->length == 0)))
 		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 }
 
@@ -327,17 +340,17 @@ static int may_retry(CURL *c, const struct relay_req *q, CURLcode rc)
 	curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
 	return connects == 0 && q->idempotent &&
 	       (rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR ||
-		rc == CURLE_RECV_ERROR);
+	        rc == CURLE_RECV_ERROR);
 }
 
 static CURLcode transfer(struct relay_worker *w, struct relay_req *q,
-			 struct curl_slist *hdrs, const char *url)
+                         struct curl_slist *hdrs, const char *url)
 {
 	CURL *c = w->curl;
 	CURLcode rc;
 	int attempt;
 
-	curl_easy_reset(c);	/* keeps the connection cache */
+	curl_easy_reset(c); /* keeps the connection cache */
 	set_fixed_options(c, q);
 	set_callbacks(c, q);
 	set_method(c, q);
@@ -360,7 +373,7 @@ static CURLcode transfer(struct relay_worker *w, struct relay_req *q,
 /* What an operator needs beyond curl's own message: which socket, or
  * that TLS (not the agent's answer) failed. */
 static const char *transfer_detail(const struct relay_req *q, CURLcode rc,
-				   char *buf, size_t buflen)
+                                   char *buf, size_t buflen)
 {
 	switch (rc) {
 	case CURLE_SSL_CONNECT_ERROR:
@@ -373,7 +386,7 @@ static const char *transfer_detail(const struct relay_req *q, CURLcode rc,
 		if (!settings_isset(&q->s, SET_AGENT_SOCKET))
 			return NULL;
 		snprintf(buf, buflen, "agent_socket %s",
-			 settings_str(&q->s, SET_AGENT_SOCKET));
+		         settings_str(&q->s, SET_AGENT_SOCKET));
 		return buf;
 	default:
 		return NULL;
@@ -390,18 +403,19 @@ static void log_failure(const struct relay_req *q, CURLcode rc, int status)
 		d = "";
 	snprintf(code, sizeof(code), "%d", status);
 	log_escape(mesc, sizeof(mesc), req_get0(&q->rv, "REQUEST_METHOD"),
-		   strlen(req_get0(&q->rv, "REQUEST_METHOD")));
+	           strlen(req_get0(&q->rv, "REQUEST_METHOD")));
 	req_log_target(&q->rv, uesc, sizeof(uesc));
 	log_escape(desc, sizeof(desc), d, strlen(d));
 	log_msg("%s %s: %s%s%s%s%s%s%s%s -> %s after %lld ms", mesc, uesc,
-		cause_message(q->cause), desc[0] ? ": " : "", desc,
-		rc != CURLE_OK ? " (curl: " : "",
-		rc != CURLE_OK ? curl_easy_strerror(rc) : "",
-		rc != CURLE_OK && q->errbuf[0] ? "; " : "",
-		rc != CURLE_OK ? q->errbuf : "", rc != CURLE_OK ? ")" : "",
-		status != 0 ? code : q->headers_sent ? "response cut"
-						     : "no answer",
-		relay_now_ms() - q->start_ms);
+	        cause_message(q->cause), desc[0] ? ": " : "", desc,
+	        rc != CURLE_OK ? " (curl: " : "",
+	        rc != CURLE_OK ? curl_easy_strerror(rc) : "",
+	        rc != CURLE_OK && q->errbuf[0] ? "; " : "",
+	        rc != CURLE_OK ? q->errbuf : "", rc != CURLE_OK ? ")" : "",
+	        status != 0       ? code
+	        : q->headers_sent ? "response cut"
+	                          : "no answer",
+	        relay_now_ms() - q->start_ms);
 }
 
 static void log_access(const struct relay_req *q)
@@ -411,9 +425,9 @@ static void log_access(const struct relay_req *q)
 	log_escape(mesc, sizeof(mesc), q->method, strlen(q->method));
 	req_log_target(&q->rv, uesc, sizeof(uesc));
 	log_escape(aesc, sizeof(aesc), req_get0(&q->rv, "REMOTE_ADDR"),
-		   strlen(req_get0(&q->rv, "REMOTE_ADDR")));
+	           strlen(req_get0(&q->rv, "REMOTE_ADDR")));
 	log_msg("access %s \"%s %s\" %d %llu %lld ms", aesc, mesc, uesc,
-		q->status, q->bytes_out, relay_now_ms() - q->start_ms);
+	        q->status, q->bytes_out, relay_now_ms() - q->start_ms);
 }
 
 /* Reads and drops what is left of the body (bounded), so a kept
@@ -438,10 +452,12 @@ static int drain(struct relay_req *q)
 		if (got <= 0)
 			return got == 0 && !q->has_length ? 0 : -1;
 		q->body_read += (unsigned long long)got;
-		budget -= budget < (unsigned long long)got ? budget
-							   : (unsigned long long)got;
+		budget -= budget < (unsigned long long)got
+		              ? budget
+		              : (unsigned long long)got;
 	}
-	return q->body_eof || (q->has_length && q->body_read == q->length) ? 0 : -1;
+	return q->body_eof || (q->has_length && q->body_read == q->length) ? 0
+	                                                                   : -1;
 }
 
 /* The one place a cause becomes an answer and a log line. */
@@ -451,24 +467,27 @@ static int finish(struct relay_req *q, CURLcode rc)
 
 	if (q->cause != CAUSE_OK) {
 		if (q->headers_sent)
-			status = 0;	/* never a second Status */
+			status = 0; /* never a second Status */
 		log_failure(q, rc, status);
 		if (status != 0 &&
 		    response_error(&q->io->out, status, cause_message(q->cause),
-				   q->head_request) == 0)
+		                   q->head_request) == 0)
 			q->status = status;
 		if (q->headers_sent || q->cause == CAUSE_CLIENT_GONE)
 			out |= RELAY_CUT;
 	}
 	if (settings_num(&q->s, SET_ACCESS_LOG))
 		log_access(q);
+	/* The answer goes out before a drain that may take a second. */
+	if (!(out & RELAY_CUT) && !q->body_eof && relay_flush_held(q) < 0)
+		out |= RELAY_CUT;
 	if (!(out & RELAY_CUT) && q->cause != CAUSE_CLIENT_BODY && drain(q) < 0)
 		out |= RELAY_UNDRAINED;
 	return out;
 }
 
 int relay_serve(struct relay_worker *w, char *const *envp,
-		const struct relay_io *io)
+                const struct relay_io *io)
 {
 	struct relay_req *q = w->req;
 	struct curl_slist *hdrs = NULL;
@@ -477,6 +496,8 @@ int relay_serve(struct relay_worker *w, char *const *envp,
 	int n;
 
 	req_reset(q, w, envp, io);
+	if ((n = relay_diagnose(q)) >= 0) /* diagnose_path: diaghook.c */
+		return n;
 	if ((q->cause = prepare(q, msg, sizeof(msg))) != CAUSE_OK)
 		goto out;
 	n = base_url_origin(&q->agent, url, sizeof(url));
@@ -508,22 +529,23 @@ out:
 
 int relay_busy(char *const *envp, const struct relay_io *io)
 {
-	static const char body[] = "503 Service Unavailable: all workers busy\n";
+	static const char body[] =
+	    "503 Service Unavailable: all workers busy\n";
 	struct reqview rv = {envp};
 	char uesc[LOG_URI_MAX], head[512];
 	int n;
 
 	log_msg("%s: all workers busy -> 503",
-		req_log_target(&rv, uesc, sizeof(uesc)));
+	        req_log_target(&rv, uesc, sizeof(uesc)));
 	/* RFC 9110 §15.6.4, §10.2.3: tell the client when to come back
 	 * rather than queueing it without bound. */
 	n = snprintf(head, sizeof(head),
-		     "Status: 503 Service Unavailable\r\n"
-		     "Retry-After: %d\r\n"
-		     "Content-Type: text/plain; charset=utf-8\r\n"
-		     "Cache-Control: no-store\r\n"
-		     "Content-Length: %zu\r\n\r\n%s",
-		     BUSY_RETRY_AFTER_S, sizeof(body) - 1, body);
+	             "Status: 503 Service Unavailable\r\n"
+	             "Retry-After: %d\r\n"
+	             "Content-Type: text/plain; charset=utf-8\r\n"
+	             "Cache-Control: no-store\r\n"
+	             "Content-Length: %zu\r\n\r\n%s",
+	             BUSY_RETRY_AFTER_S, sizeof(body) - 1, body);
 	if (n > 0 && (size_t)n < sizeof(head))
 		io->out.write(io->out.ctx, head, (size_t)n);
 	/* The body is not read: the caller closes the connection instead. */

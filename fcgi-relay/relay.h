@@ -27,6 +27,12 @@ struct relay_io {
 	void *rctx;
 	/* Response: written and flushed, or -1 once the client is gone. */
 	struct sink out;
+	/* Optional (NULL under CGI): write without flushing, and flush.
+	 * Held bytes leave with whatever follows them, so a small answer
+	 * costs the web server one wake-up instead of three; the relay
+	 * flushes before it waits for anything (relay_flush_held). */
+	int (*hold)(void *ctx, const char *p, size_t n);
+	int (*flush)(void *ctx);
 	/* Polled for a hang-up while the agent is silent; -1: none. */
 	int peer_fd;
 	/* Whether a half-close of peer_fd (POLLRDHUP) after the request body
@@ -39,7 +45,7 @@ struct relay_io {
 /* Per-request state. Lives in the worker (it is large) and is reset at
  * the start of every request; nothing in it outlives the request. */
 struct relay_req {
-	struct settings s;	/* process settings + AGENT_* parameters */
+	struct settings s; /* process settings + AGENT_* parameters */
 	struct reqview rv;
 	const struct relay_io *io;
 	struct base_url agent;
@@ -50,23 +56,24 @@ struct relay_req {
 	char head_out[RESP_HEAD_MAX + 1024];
 	char method[METHOD_MAX + 1];
 	char errbuf[CURL_ERROR_SIZE];
-	const char *detail;	/* static text for the log */
+	const char *detail; /* static text for the log */
 	enum relay_cause cause;
 	struct xfer_flags xf;
 	int head_request;
-	int no_body;		/* HEAD, 204, 304: body dropped */
+	int no_body; /* HEAD, 204, 304: body dropped */
 	int idempotent;
-	int headers_sent;	/* Status went out: never a second one */
-	int has_length;		/* CONTENT_LENGTH given */
-	unsigned long long length;	/* its value */
-	unsigned long long body_read;	/* client body bytes taken */
-	int expect_body;	/* a body is streamed to the agent */
-	int body_eof;		/* client body read to its end */
-	int status;		/* what the client got, for the log */
-	unsigned long long bytes_out;	/* response body bytes written */
+	int headers_sent;             /* Status went out: never a second one */
+	int held;                     /* response bytes held, not yet flushed */
+	int has_length;               /* CONTENT_LENGTH given */
+	unsigned long long length;    /* its value */
+	unsigned long long body_read; /* client body bytes taken */
+	int expect_body;              /* a body is streamed to the agent */
+	int body_eof;                 /* client body read to its end */
+	int status;                   /* what the client got, for the log */
+	unsigned long long bytes_out; /* response body bytes written */
 	long long start_ms;
-	long long last_up_ms;	/* last client body byte handed to libcurl */
-	long long last_down_ms;	/* last agent byte */
+	long long last_up_ms;   /* last client body byte handed to libcurl */
+	long long last_down_ms; /* last agent byte */
 	long long next_poll_ms;
 };
 
@@ -74,13 +81,13 @@ struct relay_req {
  * agent connections it keeps alive) and its request state. */
 struct relay_worker {
 	CURL *curl;
-	const struct settings *base;	/* process settings, shared, read-only */
+	const struct settings *base; /* process settings, shared, read-only */
 	struct relay_req *req;
 };
 
 /* Outcome bits of relay_serve. */
-#define RELAY_CUT 1		/* the answer was cut: abort the connection */
-#define RELAY_UNDRAINED 2	/* request body left unread */
+#define RELAY_CUT       1 /* the answer was cut: abort the connection */
+#define RELAY_UNDRAINED 2 /* request body left unread */
 
 int relay_worker_init(struct relay_worker *w, const struct settings *base);
 void relay_worker_free(struct relay_worker *w);
@@ -88,7 +95,7 @@ void relay_worker_free(struct relay_worker *w);
 /* Serve one request described by envp. Never exits; returns RELAY_*
  * bits telling the caller how to end the connection. */
 int relay_serve(struct relay_worker *w, char *const *envp,
-		const struct relay_io *io);
+                const struct relay_io *io);
 
 /* Answer 503 with Retry-After (all workers busy) and drain the body. */
 int relay_busy(char *const *envp, const struct relay_io *io);
@@ -102,7 +109,10 @@ size_t relay_write_cb(char *buf, size_t size, size_t n, void *ud);
 size_t relay_read_cb(char *buf, size_t size, size_t n, void *ud);
 int relay_seek_cb(void *ud, curl_off_t offset, int origin);
 int relay_xferinfo_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow,
-		      curl_off_t ultotal, curl_off_t ulnow);
+                      curl_off_t ultotal, curl_off_t ulnow);
+
+/* Sends what io->hold kept; 0, or -1 once the client is gone. */
+int relay_flush_held(struct relay_req *q);
 
 /* Writes the checked head (Status and filtered, rewritten fields) to the
  * client; 0, or -1 with the cause flagged. In curlcb.c. */

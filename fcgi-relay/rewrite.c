@@ -12,7 +12,7 @@
 #include "host.h"
 
 void client_base_from_request(const struct reqview *r, const char *strip_prefix,
-			      struct client_base *cb)
+                              struct client_base *cb)
 {
 	char host[HOST_NAME_MAX_LEN + 16];
 	const char *h = request_host_value(r, host, sizeof(host));
@@ -22,7 +22,7 @@ void client_base_from_request(const struct reqview *r, const char *strip_prefix,
 	cb->origin[0] = '\0';
 	if (h != NULL) {
 		len = snprintf(cb->origin, sizeof(cb->origin), "%s://%s",
-			       request_is_https(r) ? "https" : "http", h);
+		               request_is_https(r) ? "https" : "http", h);
 		if (len < 0 || (size_t)len >= sizeof(cb->origin))
 			cb->origin[0] = '\0';
 	}
@@ -39,7 +39,8 @@ static int equal_ci(const char *a, const char *b, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
+		if (ascii_lower((unsigned char)a[i]) !=
+		    ascii_lower((unsigned char)b[i]))
 			return 0;
 	return 1;
 }
@@ -48,7 +49,7 @@ static int equal_ci(const char *a, const char *b, size_t n)
  * same host (or both loopback) and the same effective port. User
  * information never matches: "agent@evil" names evil. */
 static int same_authority(const struct base_url *agent, int https,
-			  const char *auth, size_t alen)
+                          const char *auth, size_t alen)
 {
 	struct host h;
 	unsigned port;
@@ -70,7 +71,7 @@ static int same_authority(const struct base_url *agent, int https,
 
 /* The rest after the agent prefix, when path lies under it. */
 static int under_prefix(const char *prefix, const char *path, size_t plen,
-			size_t *skip)
+                        size_t *skip)
 {
 	size_t n = strlen(prefix);
 
@@ -83,7 +84,7 @@ static int under_prefix(const char *prefix, const char *path, size_t plen,
 }
 
 static int emit(char *dst, size_t dstlen, size_t *outlen, const char *origin,
-		const char *mount, const char *rest, size_t rlen)
+                const char *mount, const char *rest, size_t rlen)
 {
 	size_t ol = strlen(origin), ml = strlen(mount);
 	int slash = ml == 0 && (rlen == 0 || rest[0] != '/');
@@ -101,8 +102,8 @@ static int emit(char *dst, size_t dstlen, size_t *outlen, const char *origin,
 }
 
 int rewrite_location(const struct base_url *agent, const struct client_base *cb,
-		     const char *v, size_t vlen, char *dst, size_t dstlen,
-		     size_t *outlen)
+                     const char *v, size_t vlen, char *dst, size_t dstlen,
+                     size_t *outlen)
 {
 	const char *auth, *path;
 	size_t alen, skip;
@@ -116,7 +117,7 @@ int rewrite_location(const struct base_url *agent, const struct client_base *cb,
 		    !under_prefix(agent->prefix, v, vlen, &skip))
 			return 0;
 		return emit(dst, dstlen, outlen, "", cb->mount, v + skip,
-			    vlen - skip);
+		            vlen - skip);
 	}
 	if (ascii_prefix_nocase(v, vlen, "http://")) {
 		https = 0;
@@ -128,15 +129,17 @@ int rewrite_location(const struct base_url *agent, const struct client_base *cb,
 		return 0;
 	}
 	for (path = auth; path < v + vlen; path++)
-		if (*path == '/' || *path == '?' || *path == '#' || *path == '\\')
+		if (*path == '/' || *path == '?' || *path == '#' ||
+		    *path == '\\')
 			break;
 	alen = (size_t)(path - auth);
 	if ((path < v + vlen && *path == '\\') ||
 	    !same_authority(agent, https, auth, alen))
 		return 0;
-	if (!under_prefix(agent->prefix, path, vlen - (size_t)(path - v), &skip))
+	if (!under_prefix(agent->prefix, path, vlen - (size_t)(path - v),
+	                  &skip))
 		return 0;
 	path += skip;
 	return emit(dst, dstlen, outlen, cb->origin, cb->mount, path,
-		    vlen - (size_t)(path - v));
+	            vlen - (size_t)(path - v));
 }

@@ -20,7 +20,7 @@ struct client_base {
 /* Fills cb from HTTPS/REQUEST_SCHEME, HTTP_HOST or SERVER_NAME and
  * SERVER_PORT (validated), and strip_prefix. */
 void client_base_from_request(const struct reqview *r, const char *strip_prefix,
-			      struct client_base *cb);
+                              struct client_base *cb);
 
 /* Rewrites a Location value that points at the agent: an absolute URL
  * whose scheme, host and port are the agent's exactly (a loopback host
@@ -30,7 +30,7 @@ void client_base_from_request(const struct reqview *r, const char *strip_prefix,
  * set), 0 when the value is left as it is, -1 when the result does not
  * fit dstlen. */
 int rewrite_location(const struct base_url *agent, const struct client_base *cb,
-		     const char *v, size_t vlen, char *dst, size_t dstlen,
-		     size_t *outlen);
+                     const char *v, size_t vlen, char *dst, size_t dstlen,
+                     size_t *outlen);
 
 #endif

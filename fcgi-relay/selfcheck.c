@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diaghook.h"
 #include "host.h"
 #include "relay.h"
 #include "report.h"
@@ -18,7 +19,7 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
 
 /* A HEAD of the agent's prefix with the relay's own pinned options. */
 static void check_reach(struct report *rep, const struct settings *s,
-			const struct base_url *u)
+                        const struct base_url *u)
 {
 	char url[SETTING_VALUE_MAX + 300], errbuf[CURL_ERROR_SIZE] = "";
 	CURL *c = curl_easy_init();
@@ -44,17 +45,18 @@ static void check_reach(struct report *rep, const struct settings *s,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	if (settings_isset(s, SET_AGENT_SOCKET))
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH,
-				 settings_str(s, SET_AGENT_SOCKET));
+		                 settings_str(s, SET_AGENT_SOCKET));
 	if (settings_isset(s, SET_CA_FILE))
-		curl_easy_setopt(c, CURLOPT_CAINFO, settings_str(s, SET_CA_FILE));
+		curl_easy_setopt(c, CURLOPT_CAINFO,
+		                 settings_str(s, SET_CA_FILE));
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 		fprintf(rep->f, "agent: HEAD %s answered %ld\n", url, code);
 	} else {
 		report_error(rep, "agent: HEAD %s failed: %s%s%s", url,
-			     curl_easy_strerror(rc), errbuf[0] ? ": " : "",
-			     errbuf);
+		             curl_easy_strerror(rc), errbuf[0] ? ": " : "",
+		             errbuf);
 	}
 	curl_easy_cleanup(c);
 }
@@ -67,11 +69,11 @@ static void check_files(struct report *rep, const struct settings *s)
 	    (stat(settings_str(s, SET_AGENT_SOCKET), &st) != 0 ||
 	     !S_ISSOCK(st.st_mode)))
 		report_error(rep, "agent_socket %s is not a socket",
-			     settings_str(s, SET_AGENT_SOCKET));
+		             settings_str(s, SET_AGENT_SOCKET));
 	if (settings_isset(s, SET_CA_FILE) &&
 	    access(settings_str(s, SET_CA_FILE), R_OK) != 0)
 		report_error(rep, "ca_file %s is not readable",
-			     settings_str(s, SET_CA_FILE));
+		             settings_str(s, SET_CA_FILE));
 }
 
 static void check_listen(struct report *rep, const struct settings *s)
@@ -82,9 +84,11 @@ static void check_listen(struct report *rep, const struct settings *s)
 	if (l[0] == '\0' || l[0] == '/')
 		return;
 	if (host_parse(l, strlen(l), &h) == NULL && !h.loopback)
-		report_warning(rep, "listen %s is reachable from other machines: "
-			       "anyone who connects can send any FastCGI "
-			       "parameter; bind 127.0.0.1 or a Unix socket", l);
+		report_warning(rep,
+		               "listen %s is reachable from other machines: "
+		               "anyone who connects can send any FastCGI "
+		               "parameter; bind 127.0.0.1 or a Unix socket",
+		               l);
 }
 
 static void check_limits(struct report *rep, const struct settings *s)
@@ -93,22 +97,46 @@ static void check_limits(struct report *rep, const struct settings *s)
 
 	if (settings_num(s, SET_THREADS) > 1 &&
 	    !(v->features & CURL_VERSION_THREADSAFE))
-		report_warning(rep, "this libcurl (%s) is not built thread-safe; "
-			       "use threads = 1", v->version);
+		report_warning(rep,
+		               "this libcurl (%s) is not built thread-safe; "
+		               "use threads = 1",
+		               v->version);
 	if (settings_num(s, SET_KEEPALIVE_MAX_AGE) >= 75000)
-		report_warning(rep, "keepalive_max_age is not below aiohttp's "
-			       "keep-alive (75 s): reused connections may be stale");
+		report_warning(
+		    rep, "keepalive_max_age is not below aiohttp's "
+		         "keep-alive (75 s): reused connections may be stale");
 }
 
 static void print_server_notes(FILE *f)
 {
-	fprintf(f,
-		"apache: to pass the Authorization header to the relay, add\n"
-		"  CGIPassAuth On                    (mod_cgi; .htaccess or <Directory>)\n"
-		"  FcgidPassHeader Authorization     (mod_fcgid; server config)\n"
-		"  or: RewriteRule .* - [E=HTTP_AUTHORIZATION:%%{HTTP:Authorization}]\n"
-		"apache: the server may cut long answers first: FcgidIOTimeout (40 s),\n"
-		"  Timeout (60 s), CGIScriptTimeout; lighttpd: server.max-read-idle\n");
+	fprintf(
+	    f,
+	    "apache: to pass the Authorization header to the relay, add\n"
+	    "  CGIPassAuth On                    (mod_cgi; .htaccess or "
+	    "<Directory>)\n"
+	    "  FcgidPassHeader Authorization     (mod_fcgid; server config)\n"
+	    "  or: RewriteRule .* - "
+	    "[E=HTTP_AUTHORIZATION:%%{HTTP:Authorization}]\n"
+	    "apache: the server may cut long answers first: FcgidIOTimeout (40 "
+	    "s),\n"
+	    "  Timeout (60 s), CGIScriptTimeout; lighttpd: "
+	    "server.max-read-idle\n");
+}
+
+void relay_probe_agent(FILE *f, const struct settings *s)
+{
+	struct report rep = {f, 0, 0};
+	const char *url = settings_str(s, SET_AGENT_URL);
+	struct base_url u;
+	const char *err;
+
+	check_files(&rep, s);
+	if (url[0] == '\0')
+		report_error(&rep, "agent_url is not set");
+	else if ((err = base_url_parse(url, strlen(url), &u)) != NULL)
+		report_error(&rep, "agent_url: %s", err);
+	else
+		check_reach(&rep, s, &u);
 }
 
 int relay_check(const struct settings *s, FILE *f)

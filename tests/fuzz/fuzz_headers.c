@@ -17,13 +17,15 @@
 static int banned(const char *line, size_t nlen)
 {
 	static const char *const names[] = {
-		"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
-		"Transfer-Encoding", "Upgrade", "Proxy", "Proxy-Authorization",
-		"Expect", "Content-Length", NULL};
+	    "Connection", "Keep-Alive",     "Proxy-Connection",
+	    "TE",         "Trailer",        "Transfer-Encoding",
+	    "Upgrade",    "Proxy",          "Proxy-Authorization",
+	    "Expect",     "Content-Length", NULL};
 	size_t i;
 
 	for (i = 0; names[i] != NULL; i++)
-		if (strlen(names[i]) == nlen && strncasecmp(line, names[i], nlen) == 0)
+		if (strlen(names[i]) == nlen &&
+		    strncasecmp(line, names[i], nlen) == 0)
 			return 1;
 	return 0;
 }
@@ -32,10 +34,11 @@ static void check_line(const char *line, int *hosts)
 {
 	size_t n = strlen(line), i, nlen = strcspn(line, ":;");
 
-	if (nlen == 0 || nlen == n || !http_token(line, nlen) || banned(line, nlen))
+	if (nlen == 0 || nlen == n || !http_token(line, nlen) ||
+	    banned(line, nlen))
 		abort();
 	if (line[nlen] == ';' ? nlen + 1 != n
-			      : (n < nlen + 2 || line[nlen + 1] != ' '))
+	                      : (n < nlen + 2 || line[nlen + 1] != ' '))
 		abort();
 	for (i = nlen; i < n; i++)
 		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') ||
@@ -64,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.preserve_host = data[0] & 1;
 	o.fwd = (enum forwarded_style)((data[0] >> 1) & 3);
 	o.trust_forwarded = (data[0] >> 3) & 1;
-	copy = malloc(size);	/* NUL-terminated; data + 1 has size - 1 bytes */
+	copy = malloc(size); /* NUL-terminated; data + 1 has size - 1 bytes */
 	if (copy == NULL)
 		return 0;
 	memcpy(copy, data + 1, size - 1);

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf[h.name_len] = '\0';
 		if (inet_pton(AF_INET, buf, &a) == 1 &&
 		    h.loopback != (((const uint8_t *)&a)[0] == 127 ||
-				   ((const uint8_t *)&a)[0] == 0))
+		                   ((const uint8_t *)&a)[0] == 0))
 			abort();
 	}
 	return 0;

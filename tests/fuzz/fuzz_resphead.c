@@ -24,7 +24,7 @@ static int is(const char *name, size_t nlen, const char *want)
 }
 
 static int check_field(void *ctx, const char *name, size_t nlen,
-		       const char *value, size_t vlen)
+                       const char *value, size_t vlen)
 {
 	struct seen *s = ctx;
 	size_t i;
@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < size && r != RH_ERROR && r != RH_DONE; i++) {
 		if (data[i] != '\n')
 			continue;
-		r = resphead_line(&h, (const char *)data + start, i + 1 - start);
+		r = resphead_line(&h, (const char *)data + start,
+		                  i + 1 - start);
 		start = i + 1;
 	}
 	if (r != RH_DONE)

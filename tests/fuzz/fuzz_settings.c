@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (path[0] == '\0')
 		snprintf(path, sizeof(path), "/tmp/fuzz-settings-%ld.conf",
-			 (long)getpid());
+		         (long)getpid());
 	f = fopen(path, "w");
 	if (f == NULL)
 		return 0;
@@ -40,9 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *v = settings_str(&s, (enum setting_key)k);
 
 		if (settings_set(&again, (enum setting_key)k, v, strlen(v),
-				 SRC_FILE, 1, err, sizeof(err)) < 0 ||
+		                 SRC_FILE, 1, err, sizeof(err)) < 0 ||
 		    settings_num(&again, (enum setting_key)k) !=
-			    settings_num(&s, (enum setting_key)k))
+		        settings_num(&s, (enum setting_key)k))
 			abort();
 	}
 	return 0;

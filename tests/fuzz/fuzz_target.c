@@ -61,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (t.len != strlen(t.buf) || strncmp(t.buf, base, 4) != 0)
 		abort();
 	for (i = 0; i < t.len; i++)
-		if ((unsigned char)t.buf[i] <= 0x20 || (unsigned char)t.buf[i] >= 0x7f)
+		if ((unsigned char)t.buf[i] <= 0x20 ||
+		    (unsigned char)t.buf[i] >= 0x7f)
 			abort();
 	if (has_dotdot_segment(t.buf, t.len))
 		abort();

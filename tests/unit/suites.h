@@ -15,5 +15,6 @@ Suite *headers_suite(void);
 Suite *resphead_suite(void);
 Suite *rewrite_suite(void);
 Suite *errmap_suite(void);
+Suite *diagnose_suite(void);
 
 #endif

@@ -9,89 +9,92 @@
 struct host_row {
 	int line;
 	const char *in;
-	int ok;			/* 1: parses */
+	int ok; /* 1: parses */
 	enum host_kind kind;
 	unsigned port;
 	int loopback;
 	int canonical;
-	const char *name;	/* expected name part, NULL: don't care */
+	const char *name; /* expected name part, NULL: don't care */
 };
 
 static const struct host_row host_rows[] = {
-	{__LINE__, "example.com", 1, HOST_DNS, 0, 0, 1, "example.com"},
-	{__LINE__, "Example.COM:8080", 1, HOST_DNS, 8080, 0, 1, "Example.COM"},
-	{__LINE__, "example.com.", 1, HOST_DNS, 0, 0, 1, NULL},
-	{__LINE__, "a-b.c-d.example", 1, HOST_DNS, 0, 0, 1, NULL},
-	{__LINE__, "xn--bcher-kva.example", 1, HOST_DNS, 0, 0, 1, NULL},
-	{__LINE__, "192.0.2.1", 1, HOST_IPV4, 0, 0, 1, "192.0.2.1"},
-	{__LINE__, "192.0.2.1:65535", 1, HOST_IPV4, 65535, 0, 1, NULL},
-	{__LINE__, "[2001:db8::1]", 1, HOST_IPV6, 0, 0, 1, "2001:db8::1"},
-	{__LINE__, "[2001:db8::1]:443", 1, HOST_IPV6, 443, 0, 1, NULL},
-	/* loopback in every disguise (security.md row 17) */
-	{__LINE__, "localhost", 1, HOST_DNS, 0, 1, 1, NULL},
-	{__LINE__, "LOCALHOST", 1, HOST_DNS, 0, 1, 1, NULL},
-	{__LINE__, "localhost.", 1, HOST_DNS, 0, 1, 1, NULL},
-	{__LINE__, "x.localhost", 1, HOST_DNS, 0, 1, 1, NULL},
-	{__LINE__, "localhost:8080", 1, HOST_DNS, 8080, 1, 1, NULL},
-	{__LINE__, "notlocalhost", 1, HOST_DNS, 0, 0, 1, NULL},
-	{__LINE__, "localhost.example", 1, HOST_DNS, 0, 0, 1, NULL},
-	{__LINE__, "127.0.0.1", 1, HOST_IPV4, 0, 1, 1, NULL},
-	{__LINE__, "127.255.3.4", 1, HOST_IPV4, 0, 1, 1, NULL},
-	{__LINE__, "127.1", 1, HOST_IPV4, 0, 1, 0, NULL},
-	{__LINE__, "2130706433", 1, HOST_IPV4, 0, 1, 0, NULL},
-	{__LINE__, "0x7f.1", 1, HOST_IPV4, 0, 1, 0, NULL},
-	{__LINE__, "0x7F000001", 1, HOST_IPV4, 0, 1, 0, NULL},
-	{__LINE__, "017700000001", 1, HOST_IPV4, 0, 1, 0, NULL},
-	{__LINE__, "0177.0.0.1", 1, HOST_IPV4, 0, 1, 0, NULL},
-	{__LINE__, "127.000.000.001", 1, HOST_IPV4, 0, 1, 0, NULL},
-	{__LINE__, "0.0.0.0", 1, HOST_IPV4, 0, 1, 1, NULL},
-	{__LINE__, "0", 1, HOST_IPV4, 0, 1, 0, NULL},
-	{__LINE__, "10.1", 1, HOST_IPV4, 0, 0, 0, NULL},
-	{__LINE__, "[::1]", 1, HOST_IPV6, 0, 1, 1, NULL},
-	{__LINE__, "[0:0::1]", 1, HOST_IPV6, 0, 1, 1, NULL},
-	{__LINE__, "[0000:0000:0000:0000:0000:0000:0000:0001]", 1, HOST_IPV6, 0, 1, 1, NULL},
-	{__LINE__, "[::]", 1, HOST_IPV6, 0, 1, 1, NULL},
-	{__LINE__, "[::ffff:127.0.0.1]", 1, HOST_IPV6, 0, 1, 1, NULL},
-	{__LINE__, "[::ffff:7f00:1]", 1, HOST_IPV6, 0, 1, 1, NULL},
-	{__LINE__, "[::ffff:192.0.2.1]", 1, HOST_IPV6, 0, 0, 1, NULL},
-	/* bad hosts (security.md row 16) */
-	{__LINE__, "", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "evil.com/x", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "a@evil.com", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "evil.com\\", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "evil.com:80:80", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "localhost::80", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "[::1", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "[::1]x", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "[::1]:", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "[4712::abcd::]", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "[fe80::1%eth0]", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "[]", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "::1", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "abc\xa0", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "ex ample.com", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "example.com:", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "example.com:0", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "example.com:65536", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "example.com:080x", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "example.com:+80", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "example.com:123456", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "-example.com", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "example-.com", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "a..b", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, ".example", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "under_score.example", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "a\r\nSet-Cookie: x", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "1.2.3.4.5", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "256.1.1.1", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "1.2.3.256", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "1.2.65536", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "4294967296", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "09.1.1.1", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "0x.1.1.1", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "1.2.3.4.", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "example.123", 0, 0, 0, 0, 0, NULL},
-	{__LINE__, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "example.com", 1, HOST_DNS, 0, 0, 1, "example.com"},
+    {__LINE__, "Example.COM:8080", 1, HOST_DNS, 8080, 0, 1, "Example.COM"},
+    {__LINE__, "example.com.", 1, HOST_DNS, 0, 0, 1, NULL},
+    {__LINE__, "a-b.c-d.example", 1, HOST_DNS, 0, 0, 1, NULL},
+    {__LINE__, "xn--bcher-kva.example", 1, HOST_DNS, 0, 0, 1, NULL},
+    {__LINE__, "192.0.2.1", 1, HOST_IPV4, 0, 0, 1, "192.0.2.1"},
+    {__LINE__, "192.0.2.1:65535", 1, HOST_IPV4, 65535, 0, 1, NULL},
+    {__LINE__, "[2001:db8::1]", 1, HOST_IPV6, 0, 0, 1, "2001:db8::1"},
+    {__LINE__, "[2001:db8::1]:443", 1, HOST_IPV6, 443, 0, 1, NULL},
+    /* loopback in every disguise (security.md row 17) */
+    {__LINE__, "localhost", 1, HOST_DNS, 0, 1, 1, NULL},
+    {__LINE__, "LOCALHOST", 1, HOST_DNS, 0, 1, 1, NULL},
+    {__LINE__, "localhost.", 1, HOST_DNS, 0, 1, 1, NULL},
+    {__LINE__, "x.localhost", 1, HOST_DNS, 0, 1, 1, NULL},
+    {__LINE__, "localhost:8080", 1, HOST_DNS, 8080, 1, 1, NULL},
+    {__LINE__, "notlocalhost", 1, HOST_DNS, 0, 0, 1, NULL},
+    {__LINE__, "localhost.example", 1, HOST_DNS, 0, 0, 1, NULL},
+    {__LINE__, "127.0.0.1", 1, HOST_IPV4, 0, 1, 1, NULL},
+    {__LINE__, "127.255.3.4", 1, HOST_IPV4, 0, 1, 1, NULL},
+    {__LINE__, "127.1", 1, HOST_IPV4, 0, 1, 0, NULL},
+    {__LINE__, "2130706433", 1, HOST_IPV4, 0, 1, 0, NULL},
+    {__LINE__, "0x7f.1", 1, HOST_IPV4, 0, 1, 0, NULL},
+    {__LINE__, "0x7F000001", 1, HOST_IPV4, 0, 1, 0, NULL},
+    {__LINE__, "017700000001", 1, HOST_IPV4, 0, 1, 0, NULL},
+    {__LINE__, "0177.0.0.1", 1, HOST_IPV4, 0, 1, 0, NULL},
+    {__LINE__, "127.000.000.001", 1, HOST_IPV4, 0, 1, 0, NULL},
+    {__LINE__, "0.0.0.0", 1, HOST_IPV4, 0, 1, 1, NULL},
+    {__LINE__, "0", 1, HOST_IPV4, 0, 1, 0, NULL},
+    {__LINE__, "10.1", 1, HOST_IPV4, 0, 0, 0, NULL},
+    {__LINE__, "[::1]", 1, HOST_IPV6, 0, 1, 1, NULL},
+    {__LINE__, "[0:0::1]", 1, HOST_IPV6, 0, 1, 1, NULL},
+    {__LINE__, "[0000:0000:0000:0000:0000:0000:0000:0001]", 1, HOST_IPV6, 0, 1,
+     1, NULL},
+    {__LINE__, "[::]", 1, HOST_IPV6, 0, 1, 1, NULL},
+    {__LINE__, "[::ffff:127.0.0.1]", 1, HOST_IPV6, 0, 1, 1, NULL},
+    {__LINE__, "[::ffff:7f00:1]", 1, HOST_IPV6, 0, 1, 1, NULL},
+    {__LINE__, "[::ffff:192.0.2.1]", 1, HOST_IPV6, 0, 0, 1, NULL},
+    /* bad hosts (security.md row 16) */
+    {__LINE__, "", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "evil.com/x", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "a@evil.com", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "evil.com\\", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "evil.com:80:80", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "localhost::80", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "[::1", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "[::1]x", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "[::1]:", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "[4712::abcd::]", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "[fe80::1%eth0]", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "[]", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "::1", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "abc\xa0", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "ex ample.com", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "example.com:", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "example.com:0", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "example.com:65536", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "example.com:080x", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "example.com:+80", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "example.com:123456", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "-example.com", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "example-.com", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "a..b", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, ".example", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "under_score.example", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "a\r\nSet-Cookie: x", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "1.2.3.4.5", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "256.1.1.1", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "1.2.3.256", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "1.2.65536", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "4294967296", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "09.1.1.1", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "0x.1.1.1", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "1.2.3.4.", 0, 0, 0, 0, 0, NULL},
+    {__LINE__, "example.123", 0, 0, 0, 0, 0, NULL},
+    {__LINE__,
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+     0, 0, 0, 0, 0, NULL},
 };
 
 START_TEST(test_host_parse)
@@ -101,21 +104,24 @@ START_TEST(test_host_parse)
 	const char *err = host_parse(r->in, strlen(r->in), &h);
 
 	if (!r->ok) {
-		ck_assert_msg(err != NULL, "line %d: '%s' accepted", r->line, r->in);
+		ck_assert_msg(err != NULL, "line %d: '%s' accepted", r->line,
+		              r->in);
 		return;
 	}
-	ck_assert_msg(err == NULL, "line %d: '%s' refused: %s", r->line, r->in, err);
+	ck_assert_msg(err == NULL, "line %d: '%s' refused: %s", r->line, r->in,
+	              err);
 	ck_assert_msg(h.kind == r->kind, "line %d: kind %d", r->line, h.kind);
 	ck_assert_msg(h.port == r->port, "line %d: port %u", r->line, h.port);
-	ck_assert_msg(h.loopback == r->loopback, "line %d: loopback %d", r->line,
-		      h.loopback);
+	ck_assert_msg(h.loopback == r->loopback, "line %d: loopback %d",
+	              r->line, h.loopback);
 	if (r->kind == HOST_IPV4)
-		ck_assert_msg(h.canonical == r->canonical, "line %d: canonical %d",
-			      r->line, h.canonical);
+		ck_assert_msg(h.canonical == r->canonical,
+		              "line %d: canonical %d", r->line, h.canonical);
 	if (r->name != NULL)
 		ck_assert_msg(h.name_len == strlen(r->name) &&
-				      memcmp(h.name, r->name, h.name_len) == 0,
-			      "line %d: name '%.*s'", r->line, (int)h.name_len, h.name);
+		                  memcmp(h.name, r->name, h.name_len) == 0,
+		              "line %d: name '%.*s'", r->line, (int)h.name_len,
+		              h.name);
 }
 END_TEST
 
@@ -153,14 +159,10 @@ struct addr_row {
 };
 
 static const struct addr_row addr_rows[] = {
-	{__LINE__, "127.0.0.1", 1},
-	{__LINE__, "127.9.9.9", 1},
-	{__LINE__, "::1", 1},
-	{__LINE__, "::ffff:127.0.0.1", 1},
-	{__LINE__, "192.0.2.7", 0},
-	{__LINE__, "2001:db8::7", 0},
-	{__LINE__, "", 0},
-	{__LINE__, "garbage", 0},
+    {__LINE__, "127.0.0.1", 1}, {__LINE__, "127.9.9.9", 1},
+    {__LINE__, "::1", 1},       {__LINE__, "::ffff:127.0.0.1", 1},
+    {__LINE__, "192.0.2.7", 0}, {__LINE__, "2001:db8::7", 0},
+    {__LINE__, "", 0},          {__LINE__, "garbage", 0},
 };
 
 START_TEST(test_addr_loopback)
@@ -168,7 +170,7 @@ START_TEST(test_addr_loopback)
 	const struct addr_row *r = &addr_rows[_i];
 
 	ck_assert_msg(host_addr_is_loopback(r->addr) == r->loopback,
-		      "line %d: %s", r->line, r->addr);
+	              "line %d: %s", r->line, r->addr);
 }
 END_TEST
 

@@ -12,7 +12,7 @@
 struct head_row {
 	int line;
 	const char *raw;
-	size_t rawlen;		/* 0: strlen(raw) */
+	size_t rawlen; /* 0: strlen(raw) */
 	enum rh_result want;
 	int status;
 	const char *reason;
@@ -20,108 +20,120 @@ struct head_row {
 };
 
 static const struct head_row head_rows[] = {
-	{__LINE__, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n", 0,
-	 RH_DONE, 200, "OK", "Content-Type: text/plain"},
-	{__LINE__, "HTTP/1.0 404 Not Found\n\n", 0, RH_DONE, 404, "Not Found", ""},
-	{__LINE__, "HTTP/1.1 299\r\n\r\n", 0, RH_DONE, 299, "", ""},
-	{__LINE__, "HTTP/1.1 299 \r\n\r\n", 0, RH_DONE, 299, "", ""},
-	{__LINE__, "HTTP/2 200 \r\n\r\n", 0, RH_DONE, 200, "", ""},
-	{__LINE__, "HTTP/1.1 599 Custom Reason\r\n\r\n", 0, RH_DONE, 599,
-	 "Custom Reason", ""},
-	/* a reason with bytes that are not plain text is not kept */
-	{__LINE__, "HTTP/1.1 200 O\x01K\r\n\r\n", 0, RH_DONE, 200, "", ""},
-	{__LINE__, "HTTP/1.1 200 caf\xc3\xa9\r\n\r\n", 0, RH_DONE, 200, "", ""},
-	/* OWS trimmed, repeats kept in order */
-	{__LINE__, "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nX:  v \t\r\n"
-		   "Set-Cookie: b=2\r\nX-Empty:\r\n\r\n", 0, RH_DONE, 200, "OK",
-	 "Set-Cookie: a=1|X: v|Set-Cookie: b=2|X-Empty: "},
-	/* 1xx answers are skipped and their fields forgotten (RFC 9110 §15.2) */
-	{__LINE__, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n"
-		   "Link: </a>\r\n\r\nHTTP/1.1 201 Created\r\nX: 1\r\n\r\n", 0,
-	 RH_DONE, 201, "Created", "X: 1"},
-	{__LINE__, "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n", 0,
-	 RH_INTERIM, 0, "", ""},
-	{__LINE__, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", 0,
-	 RH_ERROR, 0, NULL, NULL},
-	/* hop-by-hop, Connection-listed, Transfer-Encoding, control fields */
-	{__LINE__, "HTTP/1.1 200 OK\r\nConnection: close, X-Secret\r\n"
-		   "X-Secret: s\r\nKeep-Alive: 5\r\nTransfer-Encoding: chunked\r\n"
-		   "Upgrade: h2c\r\nTrailer: X\r\nProxy-Connection: x\r\n"
-		   "X-Keep: 1\r\n\r\n", 0, RH_DONE, 200, "OK", "X-Keep: 1"},
-	{__LINE__, "HTTP/1.1 200 OK\r\nStatus: 302\r\nX-Accel-Redirect: /s\r\n"
-		   "X-Accel-Buffering: no\r\nX-Sendfile: /etc/passwd\r\n"
-		   "X-Sendfile2: x\r\nX-LIGHTTPD-send-file: /etc/shadow\r\n"
-		   "x-lighttpd-send-file: /x\r\nLocation: /server-status\r\n"
-		   "Content-Type: proxy:http://evil/\r\nX-Ok: 1\r\n\r\n", 0,
-	 RH_DONE, 200, "OK", "X-Ok: 1"},
-	/* Location is dropped on a 200 only */
-	{__LINE__, "HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n", 0, RH_DONE, 302,
-	 "Found", "Location: /x"},
-	{__LINE__, "HTTP/1.1 201 Created\r\nLocation: /x\r\n\r\n", 0, RH_DONE,
-	 201, "Created", "Location: /x"},
-	/* framing: one valid Content-Length, or chunked, never both */
-	{__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", 0, RH_DONE,
-	 200, "OK", "Content-Length: 5"},
-	{__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
-	 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
-	 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n", 0, RH_ERROR,
-	 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 0, RH_ERROR,
-	 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n", 0, RH_ERROR,
-	 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n", 0, RH_ERROR,
-	 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
-	 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n", 0, RH_ERROR, 0,
-	 NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
-		   "Transfer-Encoding: chunked\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-	 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-		   "Transfer-Encoding: chunked\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nTransfer-Encoding: CHUNKED\r\n\r\n", 0,
-	 RH_DONE, 200, "OK", ""},
-	/* malformed status lines */
-	{__LINE__, "HTTP/1.1 2OO OK\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 99 Low\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 600 High\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 1000 X\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1  200 OK\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 20\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/ 200 OK\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "ICY 200 OK\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "hello\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK", 0, RH_ERROR, 0, NULL, NULL},
-	/* bytes: bare CR, NUL, control bytes; folding; bad names */
-	{__LINE__, "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", 0, RH_ERROR, 0, NULL,
-	 NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n", 28, RH_ERROR, 0, NULL,
-	 NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nX: a\x01\r\n\r\n", 0, RH_ERROR, 0, NULL,
-	 NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nX: a\x7f\r\n\r\n", 0, RH_ERROR, 0, NULL,
-	 NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nX: a\r\n  b\r\n\r\n", 0, RH_ERROR, 0, NULL,
-	 NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nX: a\r\n\tb\r\n\r\n", 0, RH_ERROR, 0, NULL,
-	 NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nX : a\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\n: a\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nno colon\r\n\r\n", 0, RH_ERROR, 0, NULL,
-	 NULL},
-	{__LINE__, "HTTP/1.1 200 OK\r\nX(y): a\r\n\r\n", 0, RH_ERROR, 0, NULL,
-	 NULL},
-	/* tab and obs-text in a value pass */
-	{__LINE__, "HTTP/1.1 200 OK\r\nX: a\tb\xe9\r\n\r\n", 0, RH_DONE, 200, "OK",
-	 "X: a\tb\xe9"},
-	/* trailers after the head are ignored */
-	{__LINE__, "HTTP/1.1 200 OK\r\n\r\nX-Trailer: 1\r\n", 0, RH_DONE, 200,
-	 "OK", ""},
+    {__LINE__, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n", 0,
+     RH_DONE, 200, "OK", "Content-Type: text/plain"},
+    {__LINE__, "HTTP/1.0 404 Not Found\n\n", 0, RH_DONE, 404, "Not Found", ""},
+    {__LINE__, "HTTP/1.1 299\r\n\r\n", 0, RH_DONE, 299, "", ""},
+    {__LINE__, "HTTP/1.1 299 \r\n\r\n", 0, RH_DONE, 299, "", ""},
+    {__LINE__, "HTTP/2 200 \r\n\r\n", 0, RH_DONE, 200, "", ""},
+    {__LINE__, "HTTP/1.1 599 Custom Reason\r\n\r\n", 0, RH_DONE, 599,
+     "Custom Reason", ""},
+    /* a reason with bytes that are not plain text is not kept */
+    {__LINE__, "HTTP/1.1 200 O\x01K\r\n\r\n", 0, RH_DONE, 200, "", ""},
+    {__LINE__, "HTTP/1.1 200 caf\xc3\xa9\r\n\r\n", 0, RH_DONE, 200, "", ""},
+    /* OWS trimmed, repeats kept in order */
+    {__LINE__,
+     "HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nX:  v \t\r\n"
+     "Set-Cookie: b=2\r\nX-Empty:\r\n\r\n",
+     0, RH_DONE, 200, "OK", "Set-Cookie: a=1|X: v|Set-Cookie: b=2|X-Empty: "},
+    /* 1xx answers are skipped and their fields forgotten (RFC 9110 §15.2) */
+    {__LINE__,
+     "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n"
+     "Link: </a>\r\n\r\nHTTP/1.1 201 Created\r\nX: 1\r\n\r\n",
+     0, RH_DONE, 201, "Created", "X: 1"},
+    {__LINE__, "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n", 0, RH_INTERIM,
+     0, "", ""},
+    {__LINE__, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", 0,
+     RH_ERROR, 0, NULL, NULL},
+    /* hop-by-hop, Connection-listed, Transfer-Encoding, control fields */
+    {__LINE__,
+     "HTTP/1.1 200 OK\r\nConnection: close, X-Secret\r\n"
+     "X-Secret: s\r\nKeep-Alive: 5\r\nTransfer-Encoding: chunked\r\n"
+     "Upgrade: h2c\r\nTrailer: X\r\nProxy-Connection: x\r\n"
+     "X-Keep: 1\r\n\r\n",
+     0, RH_DONE, 200, "OK", "X-Keep: 1"},
+    {__LINE__,
+     "HTTP/1.1 200 OK\r\nStatus: 302\r\nX-Accel-Redirect: /s\r\n"
+     "X-Accel-Buffering: no\r\nX-Sendfile: /etc/passwd\r\n"
+     "X-Sendfile2: x\r\nX-LIGHTTPD-send-file: /etc/shadow\r\n"
+     "x-lighttpd-send-file: /x\r\nLocation: /server-status\r\n"
+     "Content-Type: proxy:http://evil/\r\nX-Ok: 1\r\n\r\n",
+     0, RH_DONE, 200, "OK", "X-Ok: 1"},
+    /* Location is dropped on a 200 only */
+    {__LINE__, "HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n", 0, RH_DONE, 302,
+     "Found", "Location: /x"},
+    {__LINE__, "HTTP/1.1 201 Created\r\nLocation: /x\r\n\r\n", 0, RH_DONE, 201,
+     "Created", "Location: /x"},
+    /* framing: one valid Content-Length, or chunked, never both */
+    {__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", 0, RH_DONE, 200,
+     "OK", "Content-Length: 5"},
+    {__LINE__,
+     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", 0,
+     RH_ERROR, 0, NULL, NULL},
+    {__LINE__,
+     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 0,
+     RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n", 0, RH_ERROR,
+     0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 0, RH_ERROR, 0,
+     NULL, NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n", 0, RH_ERROR, 0,
+     NULL, NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n", 0, RH_ERROR,
+     0, NULL, NULL},
+    {__LINE__,
+     "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", 0,
+     RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n", 0, RH_ERROR, 0,
+     NULL, NULL},
+    {__LINE__,
+     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+     "Transfer-Encoding: chunked\r\n\r\n",
+     0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 0,
+     RH_ERROR, 0, NULL, NULL},
+    {__LINE__,
+     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+     "Transfer-Encoding: chunked\r\n\r\n",
+     0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nTransfer-Encoding: CHUNKED\r\n\r\n", 0,
+     RH_DONE, 200, "OK", ""},
+    /* malformed status lines */
+    {__LINE__, "HTTP/1.1 2OO OK\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 99 Low\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 600 High\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 1000 X\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1  200 OK\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 20\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/ 200 OK\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "ICY 200 OK\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "hello\r\n", 0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 200 OK", 0, RH_ERROR, 0, NULL, NULL},
+    /* bytes: bare CR, NUL, control bytes; folding; bad names */
+    {__LINE__, "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", 0, RH_ERROR, 0, NULL,
+     NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n", 28, RH_ERROR, 0, NULL,
+     NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nX: a\x01\r\n\r\n", 0, RH_ERROR, 0, NULL,
+     NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nX: a\x7f\r\n\r\n", 0, RH_ERROR, 0, NULL,
+     NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nX: a\r\n  b\r\n\r\n", 0, RH_ERROR, 0, NULL,
+     NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nX: a\r\n\tb\r\n\r\n", 0, RH_ERROR, 0, NULL,
+     NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nX : a\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\n: a\r\n\r\n", 0, RH_ERROR, 0, NULL, NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nno colon\r\n\r\n", 0, RH_ERROR, 0, NULL,
+     NULL},
+    {__LINE__, "HTTP/1.1 200 OK\r\nX(y): a\r\n\r\n", 0, RH_ERROR, 0, NULL,
+     NULL},
+    /* tab and obs-text in a value pass */
+    {__LINE__, "HTTP/1.1 200 OK\r\nX: a\tb\xe9\r\n\r\n", 0, RH_DONE, 200, "OK",
+     "X: a\tb\xe9"},
+    /* trailers after the head are ignored */
+    {__LINE__, "HTTP/1.1 200 OK\r\n\r\nX-Trailer: 1\r\n", 0, RH_DONE, 200, "OK",
+     ""},
 };
 
 /* Feeds raw line by line as libcurl would. */
@@ -149,7 +161,7 @@ struct joined {
 };
 
 static int join_field(void *ctx, const char *name, size_t nlen,
-		      const char *value, size_t vlen)
+                      const char *value, size_t vlen)
 {
 	struct joined *j = ctx;
 
@@ -177,18 +189,19 @@ START_TEST(test_head)
 	res = feed(&head, r->raw, len);
 	ck_assert_msg(res == r->want, "line %d: result %d", r->line, res);
 	if (res == RH_ERROR) {
-		ck_assert_msg(head.error != NULL, "line %d: no message", r->line);
+		ck_assert_msg(head.error != NULL, "line %d: no message",
+		              r->line);
 		return;
 	}
 	if (res != RH_DONE)
 		return;
 	ck_assert_msg(head.status == r->status, "line %d: %d", r->line,
-		      head.status);
+	              head.status);
 	ck_assert_msg(strcmp(head.reason, r->reason) == 0, "line %d: '%s'",
-		      r->line, head.reason);
+	              r->line, head.reason);
 	ck_assert_int_eq(resphead_each(&head, join_field, &j), 0);
-	ck_assert_msg(strcmp(j.buf, r->fields) == 0, "line %d:\n got %s\nwant %s",
-		      r->line, j.buf, r->fields);
+	ck_assert_msg(strcmp(j.buf, r->fields) == 0,
+	              "line %d:\n got %s\nwant %s", r->line, j.buf, r->fields);
 }
 END_TEST
 
@@ -202,11 +215,13 @@ START_TEST(test_head_limits)
 	int i;
 
 	resphead_init(&head);
-	ck_assert_int_eq(resphead_line(&head, "HTTP/1.1 200 OK\r\n", 17), RH_MORE);
+	ck_assert_int_eq(resphead_line(&head, "HTTP/1.1 200 OK\r\n", 17),
+	                 RH_MORE);
 	memset(line, 'a', sizeof(line));
 	memcpy(line, "X: ", 3);
 	memcpy(line + RESP_LINE_MAX - 3, "\r\n", 2);
-	ck_assert_int_eq(resphead_line(&head, line, RESP_LINE_MAX - 1), RH_MORE);
+	ck_assert_int_eq(resphead_line(&head, line, RESP_LINE_MAX - 1),
+	                 RH_MORE);
 	memcpy(line + RESP_LINE_MAX - 2, "\r\n", 2);
 	ck_assert_int_eq(resphead_line(&head, line, RESP_LINE_MAX), RH_ERROR);
 
@@ -236,7 +251,8 @@ START_TEST(test_head_error_sticks)
 {
 	resphead_init(&head);
 	ck_assert_int_eq(resphead_line(&head, "bogus\r\n", 7), RH_ERROR);
-	ck_assert_int_eq(resphead_line(&head, "HTTP/1.1 200 OK\r\n", 17), RH_ERROR);
+	ck_assert_int_eq(resphead_line(&head, "HTTP/1.1 200 OK\r\n", 17),
+	                 RH_ERROR);
 	ck_assert_int_eq(resphead_line(&head, "\r\n", 2), RH_ERROR);
 }
 END_TEST
@@ -248,14 +264,9 @@ struct nobody_row {
 };
 
 static const struct nobody_row nobody_rows[] = {
-	{__LINE__, 200, 0, 0},
-	{__LINE__, 200, 1, 1},
-	{__LINE__, 204, 0, 1},
-	{__LINE__, 304, 0, 1},
-	{__LINE__, 103, 0, 1},
-	{__LINE__, 205, 0, 0},
-	{__LINE__, 404, 1, 1},
-	{__LINE__, 500, 0, 0},
+    {__LINE__, 200, 0, 0}, {__LINE__, 200, 1, 1}, {__LINE__, 204, 0, 1},
+    {__LINE__, 304, 0, 1}, {__LINE__, 103, 0, 1}, {__LINE__, 205, 0, 0},
+    {__LINE__, 404, 1, 1}, {__LINE__, 500, 0, 0},
 };
 
 START_TEST(test_no_body)
@@ -263,7 +274,7 @@ START_TEST(test_no_body)
 	const struct nobody_row *r = &nobody_rows[_i];
 
 	ck_assert_msg(resphead_no_body(r->status, r->head) == r->none,
-		      "line %d", r->line);
+	              "line %d", r->line);
 }
 END_TEST
 
@@ -273,11 +284,12 @@ Suite *resphead_suite(void)
 	TCase *tc = tcase_create("agent heads");
 
 	tcase_add_loop_test(tc, test_head, 0,
-			    (int)(sizeof(head_rows) / sizeof(head_rows[0])));
+	                    (int)(sizeof(head_rows) / sizeof(head_rows[0])));
 	tcase_add_test(tc, test_head_limits);
 	tcase_add_test(tc, test_head_error_sticks);
-	tcase_add_loop_test(tc, test_no_body, 0,
-			    (int)(sizeof(nobody_rows) / sizeof(nobody_rows[0])));
+	tcase_add_loop_test(
+	    tc, test_no_body, 0,
+	    (int)(sizeof(nobody_rows) / sizeof(nobody_rows[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -30,12 +30,11 @@ START_TEST(test_error_answer)
 	struct sink out = {capture_write, &c};
 
 	ck_assert_int_eq(response_error(&out, 400, "invalid host", 0), 0);
-	ck_assert_str_eq(c.buf,
-			 "Status: 400 Bad Request\r\n"
-			 "Content-Type: text/plain; charset=utf-8\r\n"
-			 "Content-Length: 30\r\n"
-			 "Cache-Control: no-store\r\n\r\n"
-			 "400 Bad Request: invalid host\n");
+	ck_assert_str_eq(c.buf, "Status: 400 Bad Request\r\n"
+	                        "Content-Type: text/plain; charset=utf-8\r\n"
+	                        "Content-Length: 30\r\n"
+	                        "Cache-Control: no-store\r\n\r\n"
+	                        "400 Bad Request: invalid host\n");
 }
 END_TEST
 
@@ -47,7 +46,8 @@ START_TEST(test_error_head)
 	ck_assert_int_eq(response_error(&out, 502, "agent unreachable", 1), 0);
 	ck_assert_ptr_nonnull(strstr(c.buf, "Status: 502 Bad Gateway\r\n"));
 	ck_assert_ptr_nonnull(strstr(c.buf, "Content-Length: 35\r\n"));
-	ck_assert_msg(strcmp(c.buf + c.len - 4, "\r\n\r\n") == 0, "body on HEAD");
+	ck_assert_msg(strcmp(c.buf + c.len - 4, "\r\n\r\n") == 0,
+	              "body on HEAD");
 }
 END_TEST
 
@@ -69,13 +69,13 @@ struct html_row {
 };
 
 static const struct html_row html_rows[] = {
-	{__LINE__, "plain", 64, 5, "plain"},
-	{__LINE__, "\"><script>alert(1)</script>", 128, 47,
-	 "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"},
-	{__LINE__, "a&b='c'", 64, 19, "a&amp;b=&#39;c&#39;"},
-	{__LINE__, "abc", 3, -1, NULL},
-	{__LINE__, "&", 5, -1, NULL},
-	{__LINE__, "&", 6, 5, "&amp;"},
+    {__LINE__, "plain", 64, 5, "plain"},
+    {__LINE__, "\"><script>alert(1)</script>", 128, 47,
+     "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"},
+    {__LINE__, "a&b='c'", 64, 19, "a&amp;b=&#39;c&#39;"},
+    {__LINE__, "abc", 3, -1, NULL},
+    {__LINE__, "&", 5, -1, NULL},
+    {__LINE__, "&", 6, 5, "&amp;"},
 };
 
 START_TEST(test_html_escape)
@@ -108,7 +108,7 @@ Suite *response_suite(void)
 	tcase_add_test(tc, test_error_head);
 	tcase_add_test(tc, test_error_write_fails);
 	tcase_add_loop_test(tc, test_html_escape, 0,
-			    (int)(sizeof(html_rows) / sizeof(html_rows[0])));
+	                    (int)(sizeof(html_rows) / sizeof(html_rows[0])));
 	tcase_add_test(tc, test_reasons);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,4 +1,5 @@
-/* Unit tests: settings from every source, and their errors (common/settings.c). */
+/* Unit tests: settings from every source, and their errors (common/settings.c).
+ */
 #include "config.h"
 
 #include <stdio.h>
@@ -14,65 +15,65 @@ struct value_row {
 	const char *key;
 	const char *val;
 	int ok;
-	long long num;		/* expected parsed number when ok */
+	long long num; /* expected parsed number when ok */
 };
 
 static const struct value_row value_rows[] = {
-	{__LINE__, "agent_url", "http://127.0.0.1:8080/x", 1, 0},
-	{__LINE__, "agent_url", "gopher://127.0.0.1/", 0, 0},
-	{__LINE__, "agent_url", "http://127.0.0.1:8080/\x01", 0, 0},
-	{__LINE__, "agent_socket", "/run/agent.sock", 1, 0},
-	{__LINE__, "agent_socket", "run/agent.sock", 0, 0},
-	{__LINE__, "redirect_status", "301", 1, 301},
-	{__LINE__, "redirect_status", "303", 1, 303},
-	{__LINE__, "redirect_status", "308", 1, 308},
-	{__LINE__, "redirect_status", "300", 0, 0},
-	{__LINE__, "redirect_status", "200", 0, 0},
-	{__LINE__, "redirect_status", "302x", 0, 0},
-	{__LINE__, "redirect_status", " 302", 0, 0},
-	{__LINE__, "redirect_status", "-302", 0, 0},
-	{__LINE__, "connect_timeout", "5", 1, 5000},
-	{__LINE__, "connect_timeout", "5s", 1, 5000},
-	{__LINE__, "connect_timeout", "250ms", 1, 250},
-	{__LINE__, "connect_timeout", "2m", 1, 120000},
-	{__LINE__, "connect_timeout", "0", 0, 0},
-	{__LINE__, "connect_timeout", "5h", 0, 0},
-	{__LINE__, "connect_timeout", "1.5", 0, 0},
-	{__LINE__, "connect_timeout", "99999999999999999999", 0, 0},
-	{__LINE__, "idle_timeout", "86400", 1, 86400000LL},
-	{__LINE__, "idle_timeout", "86401", 0, 0},
-	{__LINE__, "max_body_size", "0", 1, 0},
-	{__LINE__, "max_body_size", "512k", 1, 512 * 1024},
-	{__LINE__, "max_body_size", "64M", 1, 64LL << 20},
-	{__LINE__, "max_body_size", "1G", 1, 1LL << 30},
-	{__LINE__, "max_body_size", "1T", 0, 0},
-	{__LINE__, "max_body_size", "k", 0, 0},
-	{__LINE__, "max_body_size", "0x10", 0, 0},
-	{__LINE__, "preserve_host", "yes", 1, 1},
-	{__LINE__, "preserve_host", "on", 1, 1},
-	{__LINE__, "preserve_host", "0", 1, 0},
-	{__LINE__, "preserve_host", "false", 1, 0},
-	{__LINE__, "preserve_host", "maybe", 0, 0},
-	{__LINE__, "preserve_host", "YES ", 0, 0},
-	{__LINE__, "forwarded_headers", "rfc7239", 1, FWD_RFC7239},
-	{__LINE__, "forwarded_headers", "none", 1, FWD_NONE},
-	{__LINE__, "forwarded_headers", "both", 1, FWD_BOTH},
-	{__LINE__, "forwarded_headers", "x-forwarded", 1, FWD_X_FORWARDED},
-	{__LINE__, "forwarded_headers", "X-Forwarded", 0, 0},
-	{__LINE__, "strip_prefix", "/app", 1, 0},
-	{__LINE__, "strip_prefix", "app", 0, 0},
-	{__LINE__, "strip_prefix", "/a b", 0, 0},
-	{__LINE__, "threads", "1", 1, 1},
-	{__LINE__, "threads", "1024", 1, 1024},
-	{__LINE__, "threads", "0", 0, 0},
-	{__LINE__, "threads", "1025", 0, 0},
-	{__LINE__, "listen", "127.0.0.1:9000", 1, 0},
-	{__LINE__, "listen", "/run/relay.sock", 1, 0},
-	{__LINE__, "listen", "[::1]:9000", 1, 0},
-	{__LINE__, "listen", "127.0.0.1", 0, 0},
-	{__LINE__, "listen", "relay.sock", 0, 0},
-	{__LINE__, "public_url", "https://example.com/agent", 1, 0},
-	{__LINE__, "public_url", "https://example.com/agent?x", 0, 0},
+    {__LINE__, "agent_url", "http://127.0.0.1:8080/x", 1, 0},
+    {__LINE__, "agent_url", "gopher://127.0.0.1/", 0, 0},
+    {__LINE__, "agent_url", "http://127.0.0.1:8080/\x01", 0, 0},
+    {__LINE__, "agent_socket", "/run/agent.sock", 1, 0},
+    {__LINE__, "agent_socket", "run/agent.sock", 0, 0},
+    {__LINE__, "redirect_status", "301", 1, 301},
+    {__LINE__, "redirect_status", "303", 1, 303},
+    {__LINE__, "redirect_status", "308", 1, 308},
+    {__LINE__, "redirect_status", "300", 0, 0},
+    {__LINE__, "redirect_status", "200", 0, 0},
+    {__LINE__, "redirect_status", "302x", 0, 0},
+    {__LINE__, "redirect_status", " 302", 0, 0},
+    {__LINE__, "redirect_status", "-302", 0, 0},
+    {__LINE__, "connect_timeout", "5", 1, 5000},
+    {__LINE__, "connect_timeout", "5s", 1, 5000},
+    {__LINE__, "connect_timeout", "250ms", 1, 250},
+    {__LINE__, "connect_timeout", "2m", 1, 120000},
+    {__LINE__, "connect_timeout", "0", 0, 0},
+    {__LINE__, "connect_timeout", "5h", 0, 0},
+    {__LINE__, "connect_timeout", "1.5", 0, 0},
+    {__LINE__, "connect_timeout", "99999999999999999999", 0, 0},
+    {__LINE__, "idle_timeout", "86400", 1, 86400000LL},
+    {__LINE__, "idle_timeout", "86401", 0, 0},
+    {__LINE__, "max_body_size", "0", 1, 0},
+    {__LINE__, "max_body_size", "512k", 1, 512 * 1024},
+    {__LINE__, "max_body_size", "64M", 1, 64LL << 20},
+    {__LINE__, "max_body_size", "1G", 1, 1LL << 30},
+    {__LINE__, "max_body_size", "1T", 0, 0},
+    {__LINE__, "max_body_size", "k", 0, 0},
+    {__LINE__, "max_body_size", "0x10", 0, 0},
+    {__LINE__, "preserve_host", "yes", 1, 1},
+    {__LINE__, "preserve_host", "on", 1, 1},
+    {__LINE__, "preserve_host", "0", 1, 0},
+    {__LINE__, "preserve_host", "false", 1, 0},
+    {__LINE__, "preserve_host", "maybe", 0, 0},
+    {__LINE__, "preserve_host", "YES ", 0, 0},
+    {__LINE__, "forwarded_headers", "rfc7239", 1, FWD_RFC7239},
+    {__LINE__, "forwarded_headers", "none", 1, FWD_NONE},
+    {__LINE__, "forwarded_headers", "both", 1, FWD_BOTH},
+    {__LINE__, "forwarded_headers", "x-forwarded", 1, FWD_X_FORWARDED},
+    {__LINE__, "forwarded_headers", "X-Forwarded", 0, 0},
+    {__LINE__, "strip_prefix", "/app", 1, 0},
+    {__LINE__, "strip_prefix", "app", 0, 0},
+    {__LINE__, "strip_prefix", "/a b", 0, 0},
+    {__LINE__, "threads", "1", 1, 1},
+    {__LINE__, "threads", "1024", 1, 1024},
+    {__LINE__, "threads", "0", 0, 0},
+    {__LINE__, "threads", "1025", 0, 0},
+    {__LINE__, "listen", "127.0.0.1:9000", 1, 0},
+    {__LINE__, "listen", "/run/relay.sock", 1, 0},
+    {__LINE__, "listen", "[::1]:9000", 1, 0},
+    {__LINE__, "listen", "127.0.0.1", 0, 0},
+    {__LINE__, "listen", "relay.sock", 0, 0},
+    {__LINE__, "public_url", "https://example.com/agent", 1, 0},
+    {__LINE__, "public_url", "https://example.com/agent?x", 0, 0},
 };
 
 START_TEST(test_setting_values)
@@ -86,19 +87,19 @@ START_TEST(test_setting_values)
 	ck_assert_int_ge(k, 0);
 	settings_defaults(&s);
 	rc = settings_set(&s, (enum setting_key)k, r->val, strlen(r->val),
-			  SRC_ARGV, 0, err, sizeof(err));
+	                  SRC_ARGV, 0, err, sizeof(err));
 	if (!r->ok) {
-		ck_assert_msg(rc < 0, "line %d: %s=%s accepted", r->line, r->key,
-			      r->val);
+		ck_assert_msg(rc < 0, "line %d: %s=%s accepted", r->line,
+		              r->key, r->val);
 		/* the message names the key */
-		ck_assert_msg(strstr(err, r->key) == err, "line %d: '%s'", r->line,
-			      err);
+		ck_assert_msg(strstr(err, r->key) == err, "line %d: '%s'",
+		              r->line, err);
 		return;
 	}
 	ck_assert_msg(rc == 0, "line %d: %s", r->line, err);
 	ck_assert_str_eq(settings_str(&s, (enum setting_key)k), r->val);
 	ck_assert_msg(s.v[k].num == r->num, "line %d: num %lld", r->line,
-		      s.v[k].num);
+	              s.v[k].num);
 	ck_assert_int_eq(s.v[k].src, SRC_ARGV);
 }
 END_TEST
@@ -122,7 +123,8 @@ START_TEST(test_defaults)
 	ck_assert(!settings_isset(&s, SET_AGENT_URL));
 	ck_assert_int_eq(settings_num(&s, SET_CONNECT_TIMEOUT), 5000);
 	ck_assert_int_eq(settings_num(&s, SET_MAX_BODY_SIZE), 1LL << 30);
-	ck_assert_int_eq(settings_num(&s, SET_FORWARDED_HEADERS), FWD_X_FORWARDED);
+	ck_assert_int_eq(settings_num(&s, SET_FORWARDED_HEADERS),
+	                 FWD_X_FORWARDED);
 	ck_assert_int_eq(s.v[SET_CONNECT_TIMEOUT].src, SRC_DEFAULT);
 }
 END_TEST
@@ -145,22 +147,24 @@ static void write_temp(char *path, size_t len, const char *text)
 struct file_row {
 	int line;
 	const char *text;
-	const char *err;	/* NULL: loads; else expected ":LINE: msg" part */
+	const char *err; /* NULL: loads; else expected ":LINE: msg" part */
 };
 
 static const struct file_row file_rows[] = {
-	{__LINE__, "", NULL},
-	{__LINE__, "# only a comment\n\n   \n", NULL},
-	{__LINE__, "agent_url = http://127.0.0.1:8080\n", NULL},
-	{__LINE__, "agent_url=http://127.0.0.1:8080", NULL},
-	{__LINE__, "  agent-url\t=\thttp://127.0.0.1:8080  \r\n", NULL},
-	{__LINE__, "agent_url = http://127.0.0.1:8080\nbogus = 1\n", ":2: unknown key 'bogus'"},
-	{__LINE__, "\n\nagent_url\n", ":3: expected 'key = value'"},
-	{__LINE__, "redirect_status = 299\n", ":1: redirect_status: must be"},
-	{__LINE__, "config = /etc/other.conf\n", ":1: unknown key 'config'"},
-	{__LINE__, "agent_url = ftp://x/\n", ":1: agent_url: URL must start"},
-	{__LINE__, "connect_timeout = ten\n", ":1: connect_timeout: not a duration"},
-	{__LINE__, "= value\n", ":1: unknown key ''"},
+    {__LINE__, "", NULL},
+    {__LINE__, "# only a comment\n\n   \n", NULL},
+    {__LINE__, "agent_url = http://127.0.0.1:8080\n", NULL},
+    {__LINE__, "agent_url=http://127.0.0.1:8080", NULL},
+    {__LINE__, "  agent-url\t=\thttp://127.0.0.1:8080  \r\n", NULL},
+    {__LINE__, "agent_url = http://127.0.0.1:8080\nbogus = 1\n",
+     ":2: unknown key 'bogus'"},
+    {__LINE__, "\n\nagent_url\n", ":3: expected 'key = value'"},
+    {__LINE__, "redirect_status = 299\n", ":1: redirect_status: must be"},
+    {__LINE__, "config = /etc/other.conf\n", ":1: unknown key 'config'"},
+    {__LINE__, "agent_url = ftp://x/\n", ":1: agent_url: URL must start"},
+    {__LINE__, "connect_timeout = ten\n",
+     ":1: connect_timeout: not a duration"},
+    {__LINE__, "= value\n", ":1: unknown key ''"},
 };
 
 START_TEST(test_file)
@@ -181,7 +185,7 @@ START_TEST(test_file)
 	ck_assert_msg(rc < 0, "line %d: loaded", r->line);
 	snprintf(want, sizeof(want), "%s%s", path, r->err);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
-		      "line %d: got '%s', want '%s...'", r->line, err, want);
+	              "line %d: got '%s', want '%s...'", r->line, err, want);
 }
 END_TEST
 
@@ -191,9 +195,11 @@ START_TEST(test_file_unreadable)
 	char err[256];
 
 	settings_defaults(&s);
-	ck_assert_int_lt(settings_load_file(&s, "/nonexistent/ag.conf", err,
-					    sizeof(err)), 0);
-	ck_assert_msg(strstr(err, "/nonexistent/ag.conf: cannot read") == err, "%s", err);
+	ck_assert_int_lt(
+	    settings_load_file(&s, "/nonexistent/ag.conf", err, sizeof(err)),
+	    0);
+	ck_assert_msg(strstr(err, "/nonexistent/ag.conf: cannot read") == err,
+	              "%s", err);
 }
 END_TEST
 
@@ -219,7 +225,7 @@ START_TEST(test_file_line_numbers)
 	struct settings s;
 
 	write_temp(path, sizeof(path),
-		   "# c\nagent_url = http://a.example:81\n\nthreads = 4\n");
+	           "# c\nagent_url = http://a.example:81\n\nthreads = 4\n");
 	settings_defaults(&s);
 	ck_assert_int_eq(settings_load_file(&s, path, err, sizeof(err)), 0);
 	unlink(path);
@@ -234,18 +240,21 @@ END_TEST
 START_TEST(test_precedence)
 {
 	char path[64], err[256], conf[128];
-	char *argv[] = {"prog", "--connect-timeout", "3", "--config", conf, NULL};
+	char *argv[] = {"prog", "--connect-timeout", "3", "--config", conf,
+	                NULL};
 	char *envp[] = {"AGENT_CONNECT_TIMEOUT=2", "AGENT_IDLE_TIMEOUT=9",
-			"PATH=/bin", NULL};
+	                "PATH=/bin", NULL};
 	char *req[] = {"AGENT_IDLE_TIMEOUT=11", "HTTP_AGENT_CONNECT_TIMEOUT=1",
-		       NULL};
+	               NULL};
 	struct settings s;
 	struct cli_flags cli;
 
-	write_temp(path, sizeof(path),
-		   "connect_timeout = 1\nidle_timeout = 8\nresponse_timeout = 7\n");
+	write_temp(
+	    path, sizeof(path),
+	    "connect_timeout = 1\nidle_timeout = 8\nresponse_timeout = 7\n");
 	snprintf(conf, sizeof(conf), "%s", path);
-	ck_assert_int_eq(settings_startup(&s, &cli, 5, argv, envp, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    settings_startup(&s, &cli, 5, argv, envp, err, sizeof(err)), 0);
 	unlink(path);
 	ck_assert_int_eq(settings_num(&s, SET_RESPONSE_TIMEOUT), 7000);
 	ck_assert_int_eq(s.v[SET_RESPONSE_TIMEOUT].src, SRC_FILE);
@@ -253,7 +262,8 @@ START_TEST(test_precedence)
 	ck_assert_int_eq(s.v[SET_IDLE_TIMEOUT].src, SRC_ENV);
 	ck_assert_int_eq(settings_num(&s, SET_CONNECT_TIMEOUT), 3000);
 	ck_assert_int_eq(s.v[SET_CONNECT_TIMEOUT].src, SRC_ARGV);
-	ck_assert_int_eq(settings_load_env(&s, req, SRC_REQUEST, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    settings_load_env(&s, req, SRC_REQUEST, err, sizeof(err)), 0);
 	ck_assert_int_eq(settings_num(&s, SET_IDLE_TIMEOUT), 11000);
 	ck_assert_int_eq(s.v[SET_IDLE_TIMEOUT].src, SRC_REQUEST);
 	/* a client header HTTP_AGENT_* never sets anything */
@@ -271,12 +281,14 @@ START_TEST(test_config_from_env)
 
 	write_temp(path, sizeof(path), "threads = 3\n");
 	snprintf(envconf, sizeof(envconf), "AGENT_CONFIG=%s", path);
-	ck_assert_int_eq(settings_startup(&s, &cli, 1, argv, envp, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    settings_startup(&s, &cli, 1, argv, envp, err, sizeof(err)), 0);
 	unlink(path);
 	ck_assert_int_eq(settings_num(&s, SET_THREADS), 3);
 	/* and a broken one names the file */
 	snprintf(envconf, sizeof(envconf), "AGENT_CONFIG=/nonexistent.conf");
-	ck_assert_int_lt(settings_startup(&s, &cli, 1, argv, envp, err, sizeof(err)), 0);
+	ck_assert_int_lt(
+	    settings_startup(&s, &cli, 1, argv, envp, err, sizeof(err)), 0);
 	ck_assert_msg(strstr(err, "/nonexistent.conf") != NULL, "%s", err);
 }
 END_TEST
@@ -289,19 +301,19 @@ struct argv_row {
 };
 
 static const struct argv_row argv_rows[] = {
-	{__LINE__, "--help", NULL, 1, 1, 0, 0},
-	{__LINE__, "-h", NULL, 1, 1, 0, 0},
-	{__LINE__, "--version", NULL, 1, 0, 1, 0},
-	{__LINE__, "--check", NULL, 1, 0, 0, 1},
-	{__LINE__, "--threads=4", NULL, 1, 0, 0, 0},
-	{__LINE__, "--threads", "4", 1, 0, 0, 0},
-	{__LINE__, "--preserve-host", NULL, 1, 0, 0, 0},
-	{__LINE__, "--preserve-host=no", NULL, 1, 0, 0, 0},
-	{__LINE__, "--threads", NULL, 0, 0, 0, 0},
-	{__LINE__, "--threads=many", NULL, 0, 0, 0, 0},
-	{__LINE__, "--bogus", "1", 0, 0, 0, 0},
-	{__LINE__, "stray", NULL, 0, 0, 0, 0},
-	{__LINE__, "-x", NULL, 0, 0, 0, 0},
+    {__LINE__, "--help", NULL, 1, 1, 0, 0},
+    {__LINE__, "-h", NULL, 1, 1, 0, 0},
+    {__LINE__, "--version", NULL, 1, 0, 1, 0},
+    {__LINE__, "--check", NULL, 1, 0, 0, 1},
+    {__LINE__, "--threads=4", NULL, 1, 0, 0, 0},
+    {__LINE__, "--threads", "4", 1, 0, 0, 0},
+    {__LINE__, "--preserve-host", NULL, 1, 0, 0, 0},
+    {__LINE__, "--preserve-host=no", NULL, 1, 0, 0, 0},
+    {__LINE__, "--threads", NULL, 0, 0, 0, 0},
+    {__LINE__, "--threads=many", NULL, 0, 0, 0, 0},
+    {__LINE__, "--bogus", "1", 0, 0, 0, 0},
+    {__LINE__, "stray", NULL, 0, 0, 0, 0},
+    {__LINE__, "-x", NULL, 0, 0, 0, 0},
 };
 
 START_TEST(test_argv)
@@ -313,9 +325,10 @@ START_TEST(test_argv)
 	struct cli_flags cli;
 	char err[256] = "";
 	int rc = settings_startup(&s, &cli, r->a2 != NULL ? 3 : 2, argv, envp,
-				  err, sizeof(err));
+	                          err, sizeof(err));
 
-	ck_assert_msg((rc == 0) == r->ok, "line %d: rc %d (%s)", r->line, rc, err);
+	ck_assert_msg((rc == 0) == r->ok, "line %d: rc %d (%s)", r->line, rc,
+	              err);
 	if (!r->ok) {
 		ck_assert_msg(err[0] != '\0', "line %d: no message", r->line);
 		return;
@@ -335,19 +348,20 @@ struct request_row {
 };
 
 static const struct request_row request_rows[] = {
-	{__LINE__, "AGENT_AGENT_URL=http://127.0.0.1:9/", 0, 1, NULL},
-	{__LINE__, "AGENT_AGENT_URL=http://127.0.0.1:9/", 1, 0, "lock_agent"},
-	{__LINE__, "AGENT_AGENT_SOCKET=/run/docker.sock", 1, 0, "lock_agent"},
-	{__LINE__, "AGENT_PUBLIC_URL=https://example.com", 1, 1, NULL},
-	{__LINE__, "AGENT_CONFIG=/etc/passwd", 0, 0, "per request"},
-	{__LINE__, "AGENT_LISTEN=127.0.0.1:1", 0, 0, "per request"},
-	{__LINE__, "AGENT_THREADS=8", 0, 0, "per request"},
-	{__LINE__, "AGENT_CA_FILE=/tmp/x", 0, 0, "per request"},
-	{__LINE__, "AGENT_LOCK_AGENT=no", 1, 0, "per request"},
-	{__LINE__, "AGENT_BOGUS=1", 0, 0, "unknown parameter AGENT_BOGUS"},
-	{__LINE__, "AGENT_REDIRECT_STATUS=200", 0, 0, "AGENT_REDIRECT_STATUS: must be"},
-	{__LINE__, "HTTP_AGENT_AGENT_URL=http://evil/", 1, 1, NULL},
-	{__LINE__, "AGENTX=1", 0, 1, NULL},
+    {__LINE__, "AGENT_AGENT_URL=http://127.0.0.1:9/", 0, 1, NULL},
+    {__LINE__, "AGENT_AGENT_URL=http://127.0.0.1:9/", 1, 0, "lock_agent"},
+    {__LINE__, "AGENT_AGENT_SOCKET=/run/docker.sock", 1, 0, "lock_agent"},
+    {__LINE__, "AGENT_PUBLIC_URL=https://example.com", 1, 1, NULL},
+    {__LINE__, "AGENT_CONFIG=/etc/passwd", 0, 0, "per request"},
+    {__LINE__, "AGENT_LISTEN=127.0.0.1:1", 0, 0, "per request"},
+    {__LINE__, "AGENT_THREADS=8", 0, 0, "per request"},
+    {__LINE__, "AGENT_CA_FILE=/tmp/x", 0, 0, "per request"},
+    {__LINE__, "AGENT_LOCK_AGENT=no", 1, 0, "per request"},
+    {__LINE__, "AGENT_BOGUS=1", 0, 0, "unknown parameter AGENT_BOGUS"},
+    {__LINE__, "AGENT_REDIRECT_STATUS=200", 0, 0,
+     "AGENT_REDIRECT_STATUS: must be"},
+    {__LINE__, "HTTP_AGENT_AGENT_URL=http://evil/", 1, 1, NULL},
+    {__LINE__, "AGENTX=1", 0, 1, NULL},
 };
 
 START_TEST(test_request_params)
@@ -361,10 +375,11 @@ START_TEST(test_request_params)
 	settings_defaults(&s);
 	s.v[SET_LOCK_AGENT].num = r->lock;
 	rc = settings_load_env(&s, req, SRC_REQUEST, err, sizeof(err));
-	ck_assert_msg((rc == 0) == r->ok, "line %d: rc %d (%s)", r->line, rc, err);
+	ck_assert_msg((rc == 0) == r->ok, "line %d: rc %d (%s)", r->line, rc,
+	              err);
 	if (r->err_part != NULL)
 		ck_assert_msg(strstr(err, r->err_part) != NULL, "line %d: '%s'",
-			      r->line, err);
+		              r->line, err);
 	if (strncmp(r->param, "HTTP_", 5) == 0)
 		ck_assert(!settings_isset(&s, SET_AGENT_URL));
 }
@@ -378,7 +393,8 @@ START_TEST(test_env_unknown_ignored)
 	char err[64];
 
 	settings_defaults(&s);
-	ck_assert_int_eq(settings_load_env(&s, envp, SRC_ENV, err, sizeof(err)), 0);
+	ck_assert_int_eq(settings_load_env(&s, envp, SRC_ENV, err, sizeof(err)),
+	                 0);
 }
 END_TEST
 
@@ -388,10 +404,16 @@ START_TEST(test_empty_value_resets)
 	char err[64];
 
 	settings_defaults(&s);
-	ck_assert_int_eq(settings_set(&s, SET_THREADS, "8", 1, SRC_FILE, 1, err, sizeof(err)), 0);
-	ck_assert_int_eq(settings_set(&s, SET_THREADS, "", 0, SRC_ENV, 0, err, sizeof(err)), 0);
+	ck_assert_int_eq(settings_set(&s, SET_THREADS, "8", 1, SRC_FILE, 1, err,
+	                              sizeof(err)),
+	                 0);
+	ck_assert_int_eq(
+	    settings_set(&s, SET_THREADS, "", 0, SRC_ENV, 0, err, sizeof(err)),
+	    0);
 	ck_assert_int_eq(settings_num(&s, SET_THREADS), 1);
-	ck_assert_int_eq(settings_set(&s, SET_AGENT_URL, "", 0, SRC_ENV, 0, err, sizeof(err)), 0);
+	ck_assert_int_eq(settings_set(&s, SET_AGENT_URL, "", 0, SRC_ENV, 0, err,
+	                              sizeof(err)),
+	                 0);
 	ck_assert(!settings_isset(&s, SET_AGENT_URL));
 }
 END_TEST
@@ -406,7 +428,8 @@ START_TEST(test_value_too_long)
 	memcpy(big, "/", 1);
 	settings_defaults(&s);
 	ck_assert_int_lt(settings_set(&s, SET_AGENT_SOCKET, big, sizeof(big),
-				      SRC_ENV, 0, err, sizeof(err)), 0);
+	                              SRC_ENV, 0, err, sizeof(err)),
+	                 0);
 	ck_assert_msg(strstr(err, "longer than") != NULL, "%s", err);
 }
 END_TEST

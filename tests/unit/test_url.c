@@ -9,7 +9,7 @@
 struct url_row {
 	int line;
 	const char *in;
-	const char *err_part;	/* NULL: must parse */
+	const char *err_part; /* NULL: must parse */
 	int https;
 	const char *host;
 	unsigned port;
@@ -18,29 +18,38 @@ struct url_row {
 };
 
 static const struct url_row url_rows[] = {
-	{__LINE__, "http://127.0.0.1:8080", NULL, 0, "127.0.0.1", 8080, "", "http://127.0.0.1:8080"},
-	{__LINE__, "http://127.0.0.1:8080/", NULL, 0, "127.0.0.1", 8080, "", "http://127.0.0.1:8080"},
-	{__LINE__, "http://127.0.0.1:8080/api/", NULL, 0, "127.0.0.1", 8080, "/api", NULL},
-	{__LINE__, "http://127.0.0.1:8080/api//", NULL, 0, "127.0.0.1", 8080, "/api", NULL},
-	{__LINE__, "HTTPS://Agent.Example", NULL, 1, "Agent.Example", 443, "", "https://Agent.Example"},
-	{__LINE__, "https://agent.example:443/x", NULL, 1, "agent.example", 443, "/x", "https://agent.example"},
-	{__LINE__, "http://agent.example:80", NULL, 0, "agent.example", 80, "", "http://agent.example"},
-	{__LINE__, "http://[::1]:9000/p", NULL, 0, "[::1]", 9000, "/p", "http://[::1]:9000"},
-	{__LINE__, "http://a.example/%7Euser", NULL, 0, "a.example", 80, "/%7Euser", NULL},
-	{__LINE__, "ftp://a.example/", "http", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "file:///etc/passwd", "http", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "//a.example/", "http", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "a.example", "http", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "http://", "empty", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "http://user@a.example/", "user", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "http://127.0.0.1:8080@evil/", "user", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "http://a.example/?x=1", "query", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "http://a.example/#f", "query", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "http://a.example?x", "query", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "http://a.example/a b", "character", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "http://a.example:99999/", "port", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "http://127.1/", "dotted", 0, NULL, 0, NULL, NULL},
-	{__LINE__, "http://a_b.example/", "character", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "http://127.0.0.1:8080", NULL, 0, "127.0.0.1", 8080, "",
+     "http://127.0.0.1:8080"},
+    {__LINE__, "http://127.0.0.1:8080/", NULL, 0, "127.0.0.1", 8080, "",
+     "http://127.0.0.1:8080"},
+    {__LINE__, "http://127.0.0.1:8080/api/", NULL, 0, "127.0.0.1", 8080, "/api",
+     NULL},
+    {__LINE__, "http://127.0.0.1:8080/api//", NULL, 0, "127.0.0.1", 8080,
+     "/api", NULL},
+    {__LINE__, "HTTPS://Agent.Example", NULL, 1, "Agent.Example", 443, "",
+     "https://Agent.Example"},
+    {__LINE__, "https://agent.example:443/x", NULL, 1, "agent.example", 443,
+     "/x", "https://agent.example"},
+    {__LINE__, "http://agent.example:80", NULL, 0, "agent.example", 80, "",
+     "http://agent.example"},
+    {__LINE__, "http://[::1]:9000/p", NULL, 0, "[::1]", 9000, "/p",
+     "http://[::1]:9000"},
+    {__LINE__, "http://a.example/%7Euser", NULL, 0, "a.example", 80, "/%7Euser",
+     NULL},
+    {__LINE__, "ftp://a.example/", "http", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "file:///etc/passwd", "http", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "//a.example/", "http", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "a.example", "http", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "http://", "empty", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "http://user@a.example/", "user", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "http://127.0.0.1:8080@evil/", "user", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "http://a.example/?x=1", "query", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "http://a.example/#f", "query", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "http://a.example?x", "query", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "http://a.example/a b", "character", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "http://a.example:99999/", "port", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "http://127.1/", "dotted", 0, NULL, 0, NULL, NULL},
+    {__LINE__, "http://a_b.example/", "character", 0, NULL, 0, NULL, NULL},
 };
 
 START_TEST(test_url_parse)
@@ -51,10 +60,11 @@ START_TEST(test_url_parse)
 	const char *err = base_url_parse(r->in, strlen(r->in), &u);
 
 	if (r->err_part != NULL) {
-		ck_assert_msg(err != NULL, "line %d: '%s' accepted", r->line, r->in);
+		ck_assert_msg(err != NULL, "line %d: '%s' accepted", r->line,
+		              r->in);
 		ck_assert_msg(strstr(err, r->err_part) != NULL,
-			      "line %d: message '%s' lacks '%s'", r->line, err,
-			      r->err_part);
+		              "line %d: message '%s' lacks '%s'", r->line, err,
+		              r->err_part);
 		return;
 	}
 	ck_assert_msg(err == NULL, "line %d: %s", r->line, err);
@@ -64,7 +74,7 @@ START_TEST(test_url_parse)
 	ck_assert_str_eq(u.prefix, r->prefix);
 	if (r->origin != NULL) {
 		ck_assert_int_eq(base_url_origin(&u, origin, sizeof(origin)),
-				 (int)strlen(r->origin));
+		                 (int)strlen(r->origin));
 		ck_assert_str_eq(origin, r->origin);
 	}
 }
@@ -86,7 +96,7 @@ Suite *url_suite(void)
 	TCase *tc = tcase_create("base_url");
 
 	tcase_add_loop_test(tc, test_url_parse, 0,
-			    (int)(sizeof(url_rows) / sizeof(url_rows[0])));
+	                    (int)(sizeof(url_rows) / sizeof(url_rows[0])));
 	tcase_add_test(tc, test_url_origin_too_small);
 	suite_add_tcase(s, tc);
 	return s;
