@@ -58,6 +58,7 @@ SRCDIR = os.path.abspath(os.environ.get("AG_SRCDIR") or ROOT)
 PYTHON = "/usr/bin/python3"     # Debian's, the one with aiohttp
 LIGHTTPD = "/usr/sbin/lighttpd"
 APACHE = "/usr/sbin/apache2"
+NGINX = "/usr/sbin/nginx"
 APACHE_MODULES = "/usr/lib/apache2/modules"
 APACHE_USER = "www-data"        # Apache started as root must drop to someone
 
@@ -227,11 +228,13 @@ def wait_port(port, proc=None, timeout=START_TIMEOUT, host="127.0.0.1"):
 class Proc:
     """A child process in its own session, stopped by PID."""
 
-    def __init__(self, name, argv, stdout=None, stderr=None, env=None):
+    def __init__(self, name, argv, stdout=None, stderr=None, env=None,
+                 stdin=None):
         self.name = name
         self.argv = argv
         self.popen = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=stdout or subprocess.DEVNULL,
+            argv, stdin=subprocess.DEVNULL if stdin is None else stdin,
+            stdout=stdout or subprocess.DEVNULL,
             stderr=stderr, env=env, start_new_session=True)
         self.pid = self.popen.pid
         _procs.append(self)
@@ -350,8 +353,8 @@ def _show_file(title, path, limit=60):
 # ------------------------------------------------------------------ servers
 
 class Server:
-    """A web server started from a rendered config; see start_lighttpd and
-    start_apache."""
+    """A web server started from a rendered config; see start_lighttpd,
+    start_apache and start_nginx."""
 
     kind = "server"
 
@@ -568,6 +571,62 @@ def start_apache(template, extra_env=None, mpm="event", cgi=None, modules=(),
     return Apache(example("apache", template) if template else None, values,
                   extra_env, mpm, cgi, modules, allow_override, directives,
                   docroot_files).start()
+
+
+class Nginx(Server):
+    kind = "nginx"
+
+    def __init__(self, template, values, directives=""):
+        super().__init__(template, values)
+        self.directives = directives
+
+    def start(self):
+        need_file(NGINX, "nginx")
+        conf = os.path.join(self.rundir, "nginx.conf")
+        # Started as root, the master hands the workers to an unprivileged
+        # user; as anyone else the directive would only warn.
+        user = "user %s;" % APACHE_USER if os.geteuid() == 0 else ""
+        with open(conf, "w") as f:
+            f.write(NGINX_BASE % {
+                "rundir": self.rundir, "user": user, "site": self.site,
+                "directives": self.directives})
+        # -e: the error log from the first line on, not Debian's
+        # /var/log/nginx (unwritable for a non-root user).
+        self._launch([NGINX, "-p", self.rundir + "/", "-c", conf,
+                      "-e", self.error_log, "-g", "daemon off;"])
+        return self
+
+
+# The part of nginx.conf a distribution ships, with every path nginx
+# writes (pid, logs, temp files) in the test's run dir; the example under
+# test is a server block included into http { }.
+NGINX_BASE = """\
+%(user)s
+worker_processes 1;
+pid "%(rundir)s/nginx.pid";
+error_log "%(rundir)s/error.log" warn;
+events {
+    worker_connections 256;
+}
+http {
+    access_log "%(rundir)s/access.log";
+    client_body_temp_path "%(rundir)s/client_body";
+    fastcgi_temp_path "%(rundir)s/fastcgi";
+    proxy_temp_path "%(rundir)s/proxy";
+    uwsgi_temp_path "%(rundir)s/uwsgi";
+    scgi_temp_path "%(rundir)s/scgi";
+    %(directives)s
+    include "%(site)s";
+}
+"""
+
+
+def start_nginx(template, directives="", **values):
+    """Renders examples/nginx/<template> (a server block; placeholders from
+    values, e.g. relay_address="127.0.0.1:9000") and starts nginx in the
+    foreground with a config whose pid file, logs and temp paths are all
+    in a fresh run dir; directives are extra lines for the http block."""
+    return Nginx(example("nginx", template), values, directives).start()
 
 
 # ------------------------------------------------------------------ clients
