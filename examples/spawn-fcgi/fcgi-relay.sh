@@ -13,11 +13,11 @@
 #   RELAY_THREADS    requests served at once, default 8
 #   RELAY_USER       run the relay as this user (when started as root)
 #   RELAY_SOCKET_GROUP  group of the Unix socket (mode 0660), e.g. www-data
-#   FCGI_RELAY       the program, default /usr/local/bin/fcgi-relay
+#   FCGI_RELAY       the program, default /usr/local/sbin/fcgi-relay
 #
 # The one command line it runs, for a TCP port, is
 #   spawn-fcgi -a 127.0.0.1 -p 9000 -F 1 -P /run/fcgi-relay.pid \
-#       -- /usr/local/bin/fcgi-relay --threads 8
+#       -- /usr/local/sbin/fcgi-relay --threads 8
 # with AGENT_AGENT_URL exported. Name the address: spawn-fcgi binds
 # 0.0.0.0 without -a, which would offer the relay to the whole network.
 # The web server then connects to it: examples/lighttpd/
@@ -28,7 +28,7 @@ set -eu
 export AGENT_AGENT_URL
 listen=${RELAY_LISTEN:-127.0.0.1:9000}
 pidfile=${RELAY_PIDFILE:-/run/fcgi-relay.pid}
-program=${FCGI_RELAY:-/usr/local/bin/fcgi-relay}
+program=${FCGI_RELAY:-/usr/local/sbin/fcgi-relay}
 
 case $listen in
 /*)
