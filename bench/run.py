@@ -521,8 +521,15 @@ class Bench:
             end = time.monotonic() + g.START_TIMEOUT
             while not os.path.exists(sock) and time.monotonic() < end:
                 time.sleep(0.05)
-            srv = apache(g.example("apache", "fcgi-relay-proxy-fcgi.conf"),
-                         ["proxy", "proxy_fcgi"], relay_socket=sock)
+            # A bare libfcgi program pins a thread to each kept connection,
+            # so it gets the example without enablereuse (one connection
+            # per request), which is what it can serve.
+            conf = os.path.join(d, "proxy-fcgi-noreuse.conf")
+            with open(g.example("apache", "fcgi-relay-proxy-fcgi.conf")) as f:
+                text = f.read().replace(" enablereuse=on", "")
+            with open(conf, "w") as f:
+                f.write(text)
+            srv = apache(conf, ["proxy", "proxy_fcgi"], relay_socket=sock)
             self.run_mode("apache-proxy-fcgi-hello", "apache", srv.port,
                           [srv.proc.pid, p.pid], note="bare libfcgi, %d threads"
                           % STANDALONE_THREADS)

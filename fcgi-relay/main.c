@@ -2,9 +2,11 @@
  * threads, the accept loop and signals. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -317,7 +319,6 @@ static void serve_one(struct worker *w)
 	io.flush = fcgi_flush;
 	io.peer_fd = w->req.ipcFd;
 	io.half_close_is_gone = 1;
-	tune_connection(w->req.ipcFd);
 	if (g_limit_busy && busy_enter())
 		r = relay_busy(w->req.envp, &io);
 	else
@@ -416,29 +417,89 @@ static int wait_work(void)
 	}
 }
 
-/* FCGX_Accept_r on a non-blocking listen socket, after it was seen
- * readable, so shutdown can wake every idle worker through the wake pipe
- * (libfcgi's own accept blocks and never looks at its shutdown flag
- * again). A parked connection is handed to libfcgi as the request
- * object's open connection (ipcFd, kept so FCGX_Accept_r's opening
- * FCGX_Finish_r leaves it open); libfcgi then reads its next request,
- * or closes it if the web server did. */
+/* FCGI_WEB_SERVER_ADDRS, as libfcgi honours it for TCP: when set, only
+ * these IPv4 addresses (comma-separated) may connect. */
+static int peer_allowed(int fd)
+{
+	const char *list = getenv("FCGI_WEB_SERVER_ADDRS");
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char addr[INET_ADDRSTRLEN];
+	size_t n;
+
+	if (list == NULL || getpeername(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    ss.ss_family != AF_INET)
+		return 1;
+	if (inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr,
+	              sizeof(addr)) == NULL)
+		return 0;
+	n = strlen(addr);
+	while (*list != '\0') {
+		size_t tok;
+
+		list += strspn(list, " ,");
+		tok = strcspn(list, " ,");
+		if (tok == n && memcmp(list, addr, n) == 0)
+			return 1;
+		list += tok;
+	}
+	return 0;
+}
+
+/* Whether the peer's first bytes are already here (the web server
+ * writes its request right after connecting). */
+static int input_waiting(int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+
+	return poll(&p, 1, 0) > 0;
+}
+
+/* The relay accepts connections itself, not through libfcgi, which
+ * would then block reading the request: a peer that connects and says
+ * nothing would hold a worker for ever. A connection whose request is
+ * not there yet is parked until it is; it costs a descriptor, never a
+ * worker. Returns the connection to serve now, or -1. */
+static int accept_one(int *backoff_ms)
+{
+	int fd = accept4(g_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0) {
+		accept_backoff(errno, backoff_ms);
+		return -1;
+	}
+	*backoff_ms = ACCEPT_BACKOFF_MIN_MS;
+	if (!peer_allowed(fd)) {
+		log_msg(
+		    "connection from an address not in FCGI_WEB_SERVER_ADDRS");
+		close(fd);
+		return -1;
+	}
+	tune_connection(fd);
+	if (input_waiting(fd))
+		return fd;
+	if (park(fd) < 0)
+		close(fd);
+	return -1;
+}
+
+/* A connection is handed to libfcgi as the request object's open
+ * connection (ipcFd, kept so FCGX_Accept_r's opening FCGX_Finish_r
+ * leaves it open); libfcgi reads its request, or closes it if the web
+ * server did. libfcgi never accepts: its listen socket is -1
+ * (start_workers), so a failed read makes it return an error at once. */
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	int backoff_ms = ACCEPT_BACKOFF_MIN_MS, rc, fd;
+	int backoff_ms = ACCEPT_BACKOFF_MIN_MS, fd;
 
 	while ((fd = wait_work()) >= 0) {
-		if (fd != g_listen_fd) {
-			w->req.ipcFd = fd;
-			w->req.keepConnection = 1;
-		}
-		rc = FCGX_Accept_r(&w->req);
-		if (rc < 0) {
-			accept_backoff(-rc, &backoff_ms);
+		if (fd == g_listen_fd && (fd = accept_one(&backoff_ms)) < 0)
 			continue;
-		}
-		backoff_ms = ACCEPT_BACKOFF_MIN_MS;
+		w->req.ipcFd = fd;
+		w->req.keepConnection = 1;
+		if (FCGX_Accept_r(&w->req) < 0)
+			continue; /* closed, or no valid request: gone */
 		serve_one(w);
 		if (w->req.ipcFd >= 0 && park(w->req.ipcFd) == 0)
 			w->req.ipcFd = -1;
@@ -575,7 +636,7 @@ static int start_workers(struct worker *ws, int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (FCGX_InitRequest(&ws[i].req, g_listen_fd, 0) != 0 ||
+		if (FCGX_InitRequest(&ws[i].req, -1, 0) != 0 ||
 		    relay_worker_init(&ws[i].rw, &g_settings) < 0 ||
 		    pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) !=
 		        0) {

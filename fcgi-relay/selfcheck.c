@@ -123,39 +123,38 @@ static void print_server_notes(FILE *f)
 	    "server.max-read-idle\n");
 }
 
-void relay_probe_agent(FILE *f, const struct settings *s)
+/* The files, agent_url and a connect + HEAD to the agent: what both
+ * --check and the diagnose page report. */
+static void probe_agent(struct report *rep, const struct settings *s)
 {
-	struct report rep = {f, 0, 0};
 	const char *url = settings_str(s, SET_AGENT_URL);
 	struct base_url u;
 	const char *err;
 
-	check_files(&rep, s);
+	check_files(rep, s);
 	if (url[0] == '\0')
-		report_error(&rep, "agent_url is not set");
+		report_error(rep, "agent_url is not set");
 	else if ((err = base_url_parse(url, strlen(url), &u)) != NULL)
-		report_error(&rep, "agent_url: %s", err);
+		report_error(rep, "agent_url: %s", err);
 	else
-		check_reach(&rep, s, &u);
+		check_reach(rep, s, &u);
+}
+
+void relay_probe_agent(FILE *f, const struct settings *s)
+{
+	struct report rep = {f, 0, 0};
+
+	probe_agent(&rep, s);
 }
 
 int relay_check(const struct settings *s, FILE *f)
 {
 	struct report rep = {f, 0, 0};
-	const char *url = settings_str(s, SET_AGENT_URL);
-	struct base_url u;
-	const char *err;
 
 	report_settings(&rep, s);
-	check_files(&rep, s);
 	check_listen(&rep, s);
 	check_limits(&rep, s);
-	if (url[0] == '\0')
-		report_error(&rep, "agent_url is not set");
-	else if ((err = base_url_parse(url, strlen(url), &u)) != NULL)
-		report_error(&rep, "agent_url: %s", err);
-	else
-		check_reach(&rep, s, &u);
+	probe_agent(&rep, s);
 	print_server_notes(f);
 	return report_finish(&rep);
 }

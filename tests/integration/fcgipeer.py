@@ -96,5 +96,6 @@ def exchange(addr, data, timeout=10):
     return status_of(out), out
 
 
-def ask(addr, params, role=RESPONDER, body=b""):
-    return exchange(addr, begin(role) + params_records(params) + stdin_records(body))
+def ask(addr, params, role=RESPONDER, body=b"", timeout=10):
+    return exchange(addr, begin(role) + params_records(params) + stdin_records(body),
+                    timeout)

@@ -9,6 +9,21 @@ import gwtest as g
 import relay_checks as rc
 
 
+def start_apache_fcgid(extra=""):
+    """Apache with mod_fcgid and mod_rewrite, AllowOverride All and no
+    relay configuration of its own: what a shared host offers."""
+    g.need_apache_module("rewrite")
+    g.need_apache_module("fcgid")
+    ipc = g.make_dir("fcgid")
+    shutil.chown(ipc, user=g.APACHE_USER)
+    srv = g.start_apache(None, modules=["rewrite", "fcgid"], allow_override="All",
+                         directives='FcgidIPCDir "%s/ipc"\n'
+                                    'FcgidProcessTableFile "%s/shm"\n'
+                                    "FcgidOutputBufferSize 0\n%s" % (ipc, ipc, extra))
+    srv.fcgid_dir = ipc
+    return srv
+
+
 def install(srv, template, program, subdir, agent_url, extra=""):
     """(Re)writes <docroot>/<subdir>/.htaccess from the template with
     agent_url, plus extra lines; copies the relay in as program."""

@@ -10,6 +10,7 @@ import os
 import shutil
 
 import gwtest as g
+import htaccess_relay as h
 import relay_checks as rc
 
 SECRET = "Basic c2VjcmV0LXZhbHVlLTQy"      # "secret-value-42"
@@ -88,15 +89,8 @@ def check_page(srv, subdir, auth_present):
 def main():
     g.need_file(rc.relay_path(), "fcgi-relay (build it first)")
     g.need_file(g.cgi_redirect_path(), "cgi-redirect (build it first)")
-    g.need_apache_module("rewrite")
-    g.need_apache_module("fcgid")
     agent = g.start_agent()
-    ipc = g.make_dir("fcgid")
-    shutil.chown(ipc, user=g.APACHE_USER)
-    srv = g.start_apache(None, modules=["rewrite", "fcgid"], allow_override="All",
-                         directives='FcgidIPCDir "%s/ipc"\n'
-                                    'FcgidProcessTableFile "%s/shm"\n'
-                                    "FcgidOutputBufferSize 0\n" % (ipc, ipc))
+    srv = h.start_apache_fcgid()
     # Off by default: the page's path is an ordinary path.
     for subdir, template, program in DIRS:
         install(srv, agent, subdir, template, program)

@@ -6,7 +6,6 @@ configuration has nothing of the relay's, only mod_fcgid's own settings,
 so each directory's SetEnv AGENT_* reaches the running relay as per-request
 FastCGI parameters; Authorization passes (CGIPassAuth)."""
 import os
-import shutil
 
 import gwtest as g
 import htaccess_relay as h
@@ -15,16 +14,8 @@ import relay_checks as rc
 
 def main():
     g.need_file(rc.relay_path(), "fcgi-relay (build it first)")
-    g.need_apache_module("rewrite")
-    g.need_apache_module("fcgid")
     agent = g.start_agent()
-    ipc = g.make_dir("fcgid")
-    shutil.chown(ipc, user=g.APACHE_USER)
-    srv = g.start_apache(None, modules=["rewrite", "fcgid"], allow_override="All",
-                         directives='FcgidIPCDir "%s/ipc"\n'
-                                    'FcgidProcessTableFile "%s/shm"\n'
-                                    "FcgidOutputBufferSize 0\n"
-                                    "FcgidMaxRequestLen 67108864\n" % (ipc, ipc))
+    srv = h.start_apache_fcgid("FcgidMaxRequestLen 67108864\n")
     h.check(srv, agent, "htaccess-fcgi-relay-fcgid", "fcgi-relay.fcgi", "apache fcgid .htaccess")
     # The relay processes are mod_fcgid's, kept between requests: fewer
     # agent connections than requests.
@@ -35,7 +26,7 @@ def main():
     g.ok(st["requests"] == 10 and st["connections"] <= 3,
          "apache fcgid .htaccess: agent connections reused (%s for %s requests)" %
          (st["connections"], st["requests"]), st)
-    g.ok(os.path.isdir(os.path.join(ipc, "ipc")), "mod_fcgid ran from the test's IPC dir")
+    g.ok(os.path.isdir(os.path.join(srv.fcgid_dir, "ipc")), "mod_fcgid ran from the test's IPC dir")
 
 
 g.run(main)
