@@ -6,42 +6,25 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "log.h"
 #include "report.h"
-
-/* The path part of REQUEST_URI: an absolute-form target (Apache passes
- * "http://host/x" whole) loses its scheme and authority, the query goes. */
-static void uri_path(const char *uri, const char **p, size_t *len)
-{
-	const char *q;
-
-	if (strncasecmp(uri, "http://", 7) == 0 ||
-	    strncasecmp(uri, "https://", 8) == 0) {
-		const char *slash = strchr(strstr(uri, "//") + 2, '/');
-
-		uri = slash != NULL ? slash : "";
-	}
-	q = strchr(uri, '?');
-	*p = uri;
-	*len = q != NULL ? (size_t)(q - uri) : strlen(uri);
-}
+#include "target.h"
 
 int diagnose_match(const struct settings *s, const struct reqview *r)
 {
 	const char *want = settings_str(s, SET_DIAGNOSE_PATH);
-	const char *uri, *path;
-	size_t wlen, len;
+	const char *uri, *path, *query;
+	size_t wlen, len, qlen;
 
 	if (want[0] == '\0')
 		return 0; /* off: no lookup at all */
 	wlen = strlen(want);
 	uri = req_get(r, "REQUEST_URI");
-	if (uri != NULL) {
-		uri_path(uri, &path, &len);
-		return len == wlen && memcmp(path, want, len) == 0;
-	}
+	if (uri != NULL)
+		return target_split_uri(uri, strlen(uri), &path, &len, &query,
+		                        &qlen) == NULL &&
+		       len == wlen && memcmp(path, want, len) == 0;
 	/* Without REQUEST_URI the server's decoded pieces are all there is. */
 	path = req_get0(r, "SCRIPT_NAME");
 	len = strlen(path);

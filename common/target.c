@@ -185,9 +185,9 @@ static void strip(char *p, size_t *len, const char *prefix)
 	}
 }
 
-/* Splits REQUEST_URI into path and query, dropping an absolute form's
- * scheme and authority (RFC 9112 §3.2.2): they never choose the agent. */
-static const char *split_uri(const char *u, size_t n, const char **path,
+/* Absolute form's scheme and authority dropped (RFC 9112 §3.2.2): they
+ * never choose the agent. */
+const char *target_split_uri(const char *u, size_t n, const char **path,
                              size_t *plen, const char **query, size_t *qlen)
 {
 	const char *q;
@@ -224,8 +224,9 @@ static const char *build_path(const struct target_src *src, struct out *o,
 	size_t plen;
 
 	if (src->request_uri != NULL && src->request_uri_len > 0) {
-		if ((err = split_uri(src->request_uri, src->request_uri_len,
-		                     &path, &plen, query, qlen)) != NULL)
+		if ((err = target_split_uri(src->request_uri,
+		                            src->request_uri_len, &path, &plen,
+		                            query, qlen)) != NULL)
 			return err;
 		if (plen == 0)
 			put(o, "/", 1);

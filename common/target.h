@@ -34,6 +34,12 @@ struct target {
 const char *target_build(const struct target_src *src, const char *strip_prefix,
                          const char *base_prefix, struct target *t);
 
+/* Splits REQUEST_URI (u, n bytes) into raw path and query (query NULL
+ * when there is none); NULL, or a static message when it is not an
+ * origin- or absolute-form target. */
+const char *target_split_uri(const char *u, size_t n, const char **path,
+                             size_t *plen, const char **query, size_t *qlen);
+
 /* target_src from REQUEST_URI, SCRIPT_NAME, PATH_INFO and QUERY_STRING. */
 void target_src_from_request(const struct reqview *r, struct target_src *src);
 

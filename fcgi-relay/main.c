@@ -46,10 +46,12 @@ static int cgi_out_fd = STDOUT_FILENO;
 
 /* ---- I/O adapters: FastCGI ---- */
 
-/* Whether more request bytes are already waiting on the connection. */
-static int fcgi_input_ready(const FCGX_Request *r)
+/* Whether bytes from the peer are already waiting on fd: more of a
+ * request body, or a new connection's request (the web server writes it
+ * right after connecting). */
+static int input_waiting(int fd)
 {
-	struct pollfd p = {r->ipcFd, POLLIN, 0};
+	struct pollfd p = {fd, POLLIN, 0};
 
 	return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
 }
@@ -83,7 +85,7 @@ static long fcgi_read(void *ctx, char *buf, size_t n)
 				return -1;
 			got += (size_t)k;
 		}
-		if (got == n || !fcgi_input_ready(r) ||
+		if (got == n || !input_waiting(r->ipcFd) ||
 		    (c = FCGX_GetChar(in)) == EOF)
 			break;
 		buf[got++] = (char)c;
@@ -232,21 +234,13 @@ static void busy_leave(void)
 	pthread_mutex_unlock(&g_busy_lock);
 }
 
-/* Waits until fd is readable (1) or shutdown began (0). timeout_ms < 0
- * waits for ever; on timeout returns 1 too (the caller just retries). */
-static int wait_readable(int fd, int timeout_ms)
+/* Sleeps timeout_ms, or less when shutdown begins (the wake pipe). */
+static void pause_unless_stopping(int timeout_ms)
 {
-	struct pollfd p[2] = {{g_wake[0], POLLIN, 0}, {fd, POLLIN, 0}};
-	int n;
+	struct pollfd p = {g_wake[0], POLLIN, 0};
 
-	for (;;) {
-		n = poll(p, fd >= 0 ? 2 : 1, timeout_ms);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (g_stopping || (n > 0 && p[0].revents != 0))
-			return 0;
-		return 1;
-	}
+	while (!g_stopping && poll(&p, 1, timeout_ms) < 0 && errno == EINTR)
+		;
 }
 
 /* Settings on a fresh FastCGI connection: a small send buffer keeps
@@ -341,21 +335,20 @@ static void serve_one(struct worker *w)
 }
 
 /* accept() errors that mean "try again later" rather than "stop". */
-static int accept_backoff(int err, int *backoff_ms)
+static void accept_backoff(int err, int *backoff_ms)
 {
 	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR ||
 	    err == ECONNABORTED || err == EPROTO)
-		return 0;
+		return;
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
 		log_msg("accept: %s; retrying in %d ms", strerror(err),
 		        *backoff_ms);
 	else
 		log_msg("accept: %s", strerror(err));
-	wait_readable(-1, *backoff_ms);
+	pause_unless_stopping(*backoff_ms);
 	*backoff_ms = *backoff_ms * 2 > ACCEPT_BACKOFF_MAX_MS
 	                  ? ACCEPT_BACKOFF_MAX_MS
 	                  : *backoff_ms * 2;
-	return 0;
 }
 
 /* One epoll set for all workers: the wake pipe, the listen socket and
@@ -444,15 +437,6 @@ static int peer_allowed(int fd)
 		list += tok;
 	}
 	return 0;
-}
-
-/* Whether the peer's first bytes are already here (the web server
- * writes its request right after connecting). */
-static int input_waiting(int fd)
-{
-	struct pollfd p = {fd, POLLIN, 0};
-
-	return poll(&p, 1, 0) > 0;
 }
 
 /* The relay accepts connections itself, not through libfcgi, which

@@ -168,6 +168,28 @@ def fd_count(pid):
         return None
 
 
+class Trap:
+    """A listener nothing may connect to: the test fails if hit() finds a
+    connection in its backlog. url is http://HOST:PORT."""
+
+    def __init__(self, host="127.0.0.1"):
+        self.sock = socket.socket()
+        self.sock.bind((host, 0))
+        self.sock.listen(8)
+        self.sock.setblocking(False)
+        self.url = "http://%s:%d" % (host, self.sock.getsockname()[1])
+
+    def hit(self):
+        try:
+            self.sock.accept()[0].close()
+            return True
+        except BlockingIOError:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
 def fastcgi_conns(pid, sock_path):
     """How many of pid's fds are FastCGI connections accepted on the Unix
     socket sock_path (the web server's kept or in-flight connections):

@@ -30,6 +30,9 @@ static const struct match_row match_rows[] = {
     {__LINE__, "/diag", {"REQUEST_URI=http://h.example/diag?q", NULL}, 1},
     {__LINE__, "/diag", {"REQUEST_URI=HTTPS://h.example/diag", NULL}, 1},
     {__LINE__, "/diag", {"REQUEST_URI=http://h.example", NULL}, 0},
+    /* a query that holds the path is no path: absolute form split as the
+     * target is (target_split_uri), not at the first slash */
+    {__LINE__, "/diag", {"REQUEST_URI=http://h.example?a=/diag", NULL}, 0},
     {__LINE__, "/diag", {"SCRIPT_NAME=/diag", NULL}, 1},
     {__LINE__, "/diag", {"SCRIPT_NAME=/d", "PATH_INFO=iag", NULL}, 1},
     {__LINE__, "/diag", {"SCRIPT_NAME=/cgi", "PATH_INFO=/diag", NULL}, 0},
