@@ -83,8 +83,13 @@ static const struct setting_desc table[SET_COUNT] = {
      "refuse per-request agent_url and agent_socket parameters"},
     {"listen", T_LISTEN, 0, "", 0, 0, NULL,
      "serve FastCGI on HOST:PORT or a Unix socket path (fcgi-relay)"},
-    {"threads", T_UINT, 0, "1", 1, 1024, NULL,
-     "requests served at once by one process (fcgi-relay)"},
+    {"max_workers", T_UINT, 0, "0", 0, 65536, NULL,
+     "most requests served at once by one process, 503 past it (0: derived "
+     "from the descriptor and thread limits) (fcgi-relay)"},
+    {"request_head_timeout", T_MSEC, 0, "10", 1, DAY_MS, NULL,
+     "time the web server has to send a request's parameters (fcgi-relay)"},
+    {"shutdown_timeout", T_MSEC, 0, "30", 0, DAY_MS, NULL,
+     "on SIGTERM, how long requests in flight may finish (fcgi-relay)"},
 };
 
 const char *settings_name(enum setting_key k)
@@ -133,27 +138,42 @@ static void set_error(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-int settings_lookup(const char *name, size_t len)
+/* Old names that still work: "threads" was a fixed pool size before
+ * workers grew on demand; now it caps them like max_workers. */
+static const struct {
+	const char *name;
+	enum setting_key key;
+} aliases[] = {{"threads", SET_MAX_WORKERS}};
+
+/* Whether name (len bytes, '-' as '_', any case) spells key name n. */
+static int name_matches(const char *name, size_t len, const char *n)
 {
-	int k;
 	size_t i;
 
-	for (k = 0; k < SET_COUNT; k++) {
-		const char *n = table[k].name;
+	if (strlen(n) != len)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = name[i] == '-' ? '_' : name[i];
 
-		if (strlen(n) != len)
-			continue;
-		for (i = 0; i < len; i++) {
-			char c = name[i] == '-' ? '_' : name[i];
-
-			if (c >= 'A' && c <= 'Z')
-				c = (char)(c + 32);
-			if (c != n[i])
-				break;
-		}
-		if (i == len)
-			return k;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + 32);
+		if (c != n[i])
+			return 0;
 	}
+	return 1;
+}
+
+int settings_lookup(const char *name, size_t len)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < SET_COUNT; k++)
+		if (name_matches(name, len, table[k].name))
+			return k;
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (name_matches(name, len, aliases[i].name))
+			return (int)aliases[i].key;
 	return -1;
 }
 

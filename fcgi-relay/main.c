@@ -718,7 +718,7 @@ static int run(void)
 	const char *listen_on = settings_str(&g_settings, SET_LISTEN);
 	int rc;
 
-	g_threads = (int)settings_num(&g_settings, SET_THREADS);
+	g_threads = (int)settings_num(&g_settings, SET_MAX_WORKERS);
 	if (listen_on[0] != '\0') {
 		g_listen_fd = listen_on[0] == '/' ? listen_unix(listen_on)
 		                                  : listen_tcp(listen_on);

@@ -95,11 +95,10 @@ static void check_limits(struct report *rep, const struct settings *s)
 {
 	curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
 
-	if (settings_num(s, SET_THREADS) > 1 &&
-	    !(v->features & CURL_VERSION_THREADSAFE))
+	if (!(v->features & CURL_VERSION_THREADSAFE))
 		report_warning(rep,
 		               "this libcurl (%s) is not built thread-safe; "
-		               "use threads = 1",
+		               "use max_workers = 1",
 		               v->version);
 	if (settings_num(s, SET_KEEPALIVE_MAX_AGE) >= 75000)
 		report_warning(

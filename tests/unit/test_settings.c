@@ -231,8 +231,8 @@ START_TEST(test_file_line_numbers)
 	unlink(path);
 	ck_assert_int_eq(s.v[SET_AGENT_URL].src, SRC_FILE);
 	ck_assert_uint_eq(s.v[SET_AGENT_URL].line, 2);
-	ck_assert_uint_eq(s.v[SET_THREADS].line, 4);
-	ck_assert_int_eq(settings_num(&s, SET_THREADS), 4);
+	ck_assert_uint_eq(s.v[SET_MAX_WORKERS].line, 4);
+	ck_assert_int_eq(settings_num(&s, SET_MAX_WORKERS), 4);
 }
 END_TEST
 
@@ -284,7 +284,7 @@ START_TEST(test_config_from_env)
 	ck_assert_int_eq(
 	    settings_startup(&s, &cli, 1, argv, envp, err, sizeof(err)), 0);
 	unlink(path);
-	ck_assert_int_eq(settings_num(&s, SET_THREADS), 3);
+	ck_assert_int_eq(settings_num(&s, SET_MAX_WORKERS), 3);
 	/* and a broken one names the file */
 	snprintf(envconf, sizeof(envconf), "AGENT_CONFIG=/nonexistent.conf");
 	ck_assert_int_lt(
@@ -404,13 +404,13 @@ START_TEST(test_empty_value_resets)
 	char err[64];
 
 	settings_defaults(&s);
-	ck_assert_int_eq(settings_set(&s, SET_THREADS, "8", 1, SRC_FILE, 1, err,
+	ck_assert_int_eq(settings_set(&s, SET_MAX_WORKERS, "8", 1, SRC_FILE, 1, err,
 	                              sizeof(err)),
 	                 0);
 	ck_assert_int_eq(
-	    settings_set(&s, SET_THREADS, "", 0, SRC_ENV, 0, err, sizeof(err)),
+	    settings_set(&s, SET_MAX_WORKERS, "", 0, SRC_ENV, 0, err, sizeof(err)),
 	    0);
-	ck_assert_int_eq(settings_num(&s, SET_THREADS), 1);
+	ck_assert_int_eq(settings_num(&s, SET_MAX_WORKERS), 0);
 	ck_assert_int_eq(settings_set(&s, SET_AGENT_URL, "", 0, SRC_ENV, 0, err,
 	                              sizeof(err)),
 	                 0);
