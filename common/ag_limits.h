@@ -83,6 +83,29 @@
 #define ACCEPT_BACKOFF_MIN_MS 10
 #define ACCEPT_BACKOFF_MAX_MS 1000
 
+/* fcgi-relay: the most requests served at once when max_workers is 0
+ * and the descriptor and thread limits allow more. */
+#define MAX_WORKERS_AUTO 4096
+
+/* fcgi-relay: idle workers kept (at start and when load falls), and how
+ * long a worker beyond them may stay idle before it ends. */
+#define WORKER_SPARE   2
+#define WORKER_IDLE_MS 10000
+
+/* fcgi-relay: stack of a worker thread. Requests use a few tens of KiB
+ * (the largest frames are libcurl's and OpenSSL's); only touched pages
+ * cost memory. Sanitizers need more. */
+#if defined(__SANITIZE_ADDRESS__)
+#define WORKER_STACK_SIZE (4L * 1024 * 1024)
+#else
+#define WORKER_STACK_SIZE (256L * 1024)
+#endif
+
+/* fcgi-relay: idle agent connections kept for reuse by the whole
+ * process (each lent to one request at a time); more are closed when
+ * their request ends. */
+#define AGENT_KEEPALIVE_MAX 32
+
 /* fcgi-relay: Retry-After seconds of a 503 when every worker is busy. */
 #define BUSY_RETRY_AFTER_S 1
 

@@ -18,26 +18,19 @@ static int may_have_body(const struct reqview *r)
 	       req_get(r, "HTTP_TRANSFER_ENCODING") != NULL;
 }
 
-int relay_diagnose(struct relay_req *q)
+int relay_diagnose(struct relay_req *q, const char *settings_error)
 {
-	char msg[SETTING_VALUE_MAX + 64];
-	struct diagnose_in in = {"fcgi-relay", &q->s, &q->rv, NULL,
+	struct diagnose_in in = {"fcgi-relay", q->s, &q->rv, settings_error,
 	                         relay_probe_agent};
 
-	/* The common case costs one scan of the parameters: no page set
-	 * for the process and none for this request. */
-	if (!settings_isset(&q->s, SET_DIAGNOSE_PATH) &&
-	    req_get(&q->rv, "AGENT_DIAGNOSE_PATH") == NULL)
-		return -1;
-	/* Loaded again by prepare() when this is not the page; the page
-	 * shows a bad parameter instead of failing on it. */
-	if (settings_load_env(&q->s, q->rv.envp, SRC_REQUEST, msg,
-	                      sizeof(msg)) < 0)
-		in.settings_error = msg;
-	if (!diagnose_match(&q->s, &q->rv))
+	/* The common case costs nothing more: no page set for the process
+	 * and none among this request's parameters (already applied to
+	 * q->s; a bad one is shown on the page instead of failing it). */
+	if (!settings_isset(q->s, SET_DIAGNOSE_PATH) ||
+	    !diagnose_match(q->s, &q->rv))
 		return -1;
 	if (diagnose_answer(&q->io->out, &in) < 0)
 		return RELAY_CUT;
-	q->headers_sent = 1;
+	q->phase = PHASE_STREAM;
 	return may_have_body(&q->rv) ? RELAY_UNDRAINED : 0;
 }

@@ -8,10 +8,11 @@
 #include "relay.h"
 
 /* Answers the request with the diagnose page when its path is
- * diagnose_path (process setting or this request's AGENT_* parameter):
+ * diagnose_path (process setting or this request's AGENT_* parameter,
+ * already applied to q->s; settings_error: a parameter that was not):
  * RELAY_* bits as relay_serve returns them. -1: not the diagnose path,
  * serve the request as usual. */
-int relay_diagnose(struct relay_req *q);
+int relay_diagnose(struct relay_req *q, const char *settings_error);
 
 /* The --check agent probe (a HEAD of the agent's prefix) with its result
  * written to f (selfcheck.c). */

@@ -1,0 +1,41 @@
+/* One FastCGI connection from the web server and the request on it: the
+ * only door to libfcgi. */
+#ifndef AG_FCGICONN_H
+#define AG_FCGICONN_H
+
+#include <stddef.h>
+
+struct relay_io;
+
+/* Opaque: libfcgi's request object and what the relay adds to it. */
+struct fconn;
+
+/* Once per process, before any thread. */
+int fconn_global_init(void);
+
+/* head_timeout_ms: request_head_timeout, the receive timeout a kept
+ * connection gets back after a request with a body. */
+struct fconn *fconn_new(long long head_timeout_ms);
+void fconn_free(struct fconn *c);
+
+/* Reads the next request's head (FCGI_BEGIN_REQUEST and the parameters)
+ * from the connection fd, which the caller accepted and fconn now owns.
+ * 0: a request is ready; -1: the peer closed or sent no valid request
+ * within the socket's receive timeout, and fd is closed. */
+int fconn_next(struct fconn *c, int fd);
+
+/* The request's parameters, NAME=value, valid until fconn_end. */
+char *const *fconn_params(const struct fconn *c);
+
+/* Fills io with this connection's body reader and answer writers. */
+void fconn_io(struct fconn *c, struct relay_io *io);
+
+/* How a request ended, from relay_serve's RELAY_* bits. Returns the
+ * connection's fd when the web server keeps it for another request (the
+ * caller parks it), or -1 when it was closed. */
+int fconn_end(struct fconn *c, int relay_bits);
+
+/* Whether bytes from the peer are already waiting on fd. */
+int fconn_input_waiting(int fd);
+
+#endif

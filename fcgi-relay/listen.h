@@ -1,0 +1,18 @@
+/* The listening socket: opened for --listen, or inherited on fd 0, and
+ * the options every FastCGI connection needs. */
+#ifndef AG_LISTEN_H
+#define AG_LISTEN_H
+
+/* Opens "HOST:PORT" or an absolute Unix socket path; -1 (logged). */
+int listen_open(const char *spec);
+
+/* Sets on the listening socket what its connections inherit (TCP); for
+ * a Unix socket, whose connections inherit nothing, remembers to set it
+ * on each (listen_conn). Makes accept non-blocking. */
+void listen_prepare(int fd, long long head_timeout_ms);
+
+/* Per accepted connection: the options a Unix socket did not pass on,
+ * and FCGI_WEB_SERVER_ADDRS. 0, or -1 when the peer is not allowed. */
+int listen_conn(int fd);
+
+#endif

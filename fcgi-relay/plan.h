@@ -1,0 +1,39 @@
+/* The request plan: from the web server's description of a request and
+ * the settings, what goes to the agent (method, URL, header fields,
+ * body framing). Pure: no I/O, no libcurl, table-tested. */
+#ifndef AG_PLAN_H
+#define AG_PLAN_H
+
+#include "ag_limits.h"
+#include "errmap.h"
+#include "headers.h"
+#include "reqview.h"
+#include "rewrite.h"
+#include "settings.h"
+#include "target.h"
+#include "url.h"
+
+struct plan {
+	char method[METHOD_MAX + 1];
+	int head_request;          /* HEAD: no body comes back */
+	int idempotent;            /* RFC 9110 §9.2.2: may be sent again */
+	int expect_body;           /* a body is streamed to the agent */
+	int has_length;            /* CONTENT_LENGTH given */
+	unsigned long long length; /* its value */
+	struct base_url agent;
+	struct client_base cb; /* where the client reached us: Location */
+	struct target t;
+	char url[TARGET_MAX + 512]; /* agent origin + target */
+	struct hdr_list hl;
+	const char *detail; /* static text for the log, on failure */
+};
+
+/* Clears what a failed plan must not carry over from the last one. */
+void plan_reset(struct plan *p);
+
+/* Fills p for the request rv under settings s. CAUSE_OK, or the first
+ * reason the request cannot be relayed with p->detail naming it. */
+enum relay_cause plan_build(struct plan *p, const struct reqview *rv,
+                            const struct settings *s);
+
+#endif

@@ -1,0 +1,460 @@
+/* The worker pool. Idle workers wait in one epoll set holding the listen
+ * socket and every parked connection, each registered one-shot: an event
+ * wakes exactly one worker, which re-arms the listen socket right after
+ * its accept (a level-triggered socket would wake the next waiter, and
+ * that one the next, for one connection). A worker that takes the last
+ * idle place starts another, up to max_workers + 1 (the one over the cap
+ * answers 503); a worker idle for WORKER_IDLE_MS while others wait too
+ * ends. */
+#include "config.h"
+
+#include "pool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fcgiconn.h"
+#include "listen.h"
+#include "log.h"
+#include "relay.h"
+#include "transfer.h"
+
+struct worker {
+	struct fconn *conn;
+	struct relay_worker rw;
+};
+
+static struct {
+	const struct settings *s;
+	int ep;
+	int listen_fd;
+	int wake[2]; /* written once at shutdown; level-triggered: wakes all */
+	int cap;
+	pthread_attr_t attr;
+	pthread_mutex_t lock;
+	pthread_cond_t changed; /* workers went down */
+	int workers;            /* threads alive */
+	int idle;               /* of them, waiting in epoll_wait */
+	int busy;               /* requests being served */
+	int stopping;
+	int backoff_ms; /* accept pause after EMFILE, shared */
+} g = {.lock = PTHREAD_MUTEX_INITIALIZER,
+       .changed = PTHREAD_COND_INITIALIZER,
+       .wake = {-1, -1},
+       .backoff_ms = ACCEPT_BACKOFF_MIN_MS};
+
+static sigset_t g_sigs;
+
+/* ---- limits ---- */
+
+/* Descriptors one request may hold: its FastCGI connection, its agent
+ * connection, and one for libcurl's resolver or a retry. */
+#define FDS_PER_REQUEST 3
+/* Descriptors kept back for listen sockets, logs, kept agent connections
+ * and parked FastCGI connections. */
+#define FDS_RESERVED (64 + AGENT_KEEPALIVE_MAX)
+
+static long long read_threads_max(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/threads-max", "r");
+	long long n = -1;
+
+	if (f != NULL) {
+		if (fscanf(f, "%lld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+int pool_cap(const struct settings *s)
+{
+	struct rlimit r;
+	long long cap = MAX_WORKERS_AUTO, t;
+
+	if (settings_num(s, SET_MAX_WORKERS) > 0)
+		return (int)settings_num(s, SET_MAX_WORKERS);
+	/* Event streams are long and many: use the descriptors the hard
+	 * limit allows, as servers commonly do (systemd's default soft
+	 * limit is 1024 for compatibility with select(), unused here). */
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0) {
+		if (r.rlim_cur < r.rlim_max) {
+			rlim_t want = r.rlim_max;
+
+			if (want == RLIM_INFINITY || want > 65536)
+				want = 65536;
+			if (want > r.rlim_cur) {
+				r.rlim_cur = want;
+				setrlimit(RLIMIT_NOFILE, &r);
+				getrlimit(RLIMIT_NOFILE, &r);
+			}
+		}
+		if (r.rlim_cur != RLIM_INFINITY) {
+			t = ((long long)r.rlim_cur - FDS_RESERVED) /
+			    FDS_PER_REQUEST;
+			if (t < cap)
+				cap = t;
+		}
+	}
+	/* RLIMIT_NPROC counts threads of the user; leave half for others. */
+	if (getrlimit(RLIMIT_NPROC, &r) == 0 && r.rlim_cur != RLIM_INFINITY &&
+	    (long long)r.rlim_cur / 2 < cap)
+		cap = (long long)r.rlim_cur / 2;
+	if ((t = read_threads_max()) > 0 && t / 4 < cap)
+		cap = t / 4;
+	return cap < 1 ? 1 : (int)cap;
+}
+
+/* ---- workers ---- */
+
+static void *worker_main(void *arg);
+
+static struct worker *worker_new(void)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->conn = fconn_new(settings_num(g.s, SET_REQUEST_HEAD_TIMEOUT));
+	if (w->conn == NULL || relay_worker_init(&w->rw, g.s) < 0) {
+		fconn_free(w->conn);
+		relay_worker_free(&w->rw);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void worker_free(struct worker *w)
+{
+	fconn_free(w->conn);
+	relay_worker_free(&w->rw);
+	free(w);
+}
+
+/* Starts one worker; the caller has counted it in g.workers. */
+static int spawn_worker(void)
+{
+	struct worker *w = worker_new();
+	pthread_t tid;
+
+	if (w != NULL && pthread_create(&tid, &g.attr, worker_main, w) == 0)
+		return 0;
+	if (w != NULL)
+		worker_free(w);
+	pthread_mutex_lock(&g.lock);
+	g.workers--;
+	pthread_cond_broadcast(&g.changed);
+	pthread_mutex_unlock(&g.lock);
+	log_msg("cannot start a worker thread: %s", strerror(errno));
+	return -1;
+}
+
+/* A connection the web server keeps between requests (FCGI_KEEP_CONN)
+ * waits here for its next request instead of pinning a worker; so does
+ * a new one whose request has not arrived yet (a silent peer costs a
+ * descriptor, never a worker). Re-arms a connection parked before (it
+ * stays in the set, disarmed, while served); adds a new one. */
+static int park(int fd)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.data.fd = fd;
+	if (epoll_ctl(g.ep, EPOLL_CTL_MOD, fd, &ev) == 0)
+		return 0;
+	return errno == ENOENT ? epoll_ctl(g.ep, EPOLL_CTL_ADD, fd, &ev) : -1;
+}
+
+static void rearm_listen(void)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.data.fd = g.listen_fd;
+	epoll_ctl(g.ep, EPOLL_CTL_MOD, g.listen_fd, &ev);
+}
+
+/* accept() errors that mean "try again later" rather than "stop"; for
+ * lack of descriptors the listen socket stays disarmed for a pause. */
+static void accept_failed(int err)
+{
+	int pause_ms;
+
+	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR ||
+	    err == ECONNABORTED || err == EPROTO)
+		return;
+	pthread_mutex_lock(&g.lock);
+	pause_ms = g.backoff_ms;
+	g.backoff_ms = pause_ms * 2 > ACCEPT_BACKOFF_MAX_MS
+	                   ? ACCEPT_BACKOFF_MAX_MS
+	                   : pause_ms * 2;
+	pthread_mutex_unlock(&g.lock);
+	log_msg("accept: %s; retrying in %d ms", strerror(err), pause_ms);
+	usleep((useconds_t)pause_ms * 1000);
+}
+
+/* Takes one new connection: the one to serve now, or -1 (none, refused,
+ * or parked until its request arrives). */
+static int accept_one(void)
+{
+	int fd = accept4(g.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int err = errno;
+
+	if (fd < 0) {
+		accept_failed(err);
+		rearm_listen();
+		return -1;
+	}
+	rearm_listen(); /* the next connection may wake another worker */
+	g.backoff_ms = ACCEPT_BACKOFF_MIN_MS;
+	if (listen_conn(fd) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (fconn_input_waiting(fd))
+		return fd;
+	if (park(fd) < 0)
+		close(fd);
+	return -1;
+}
+
+/* Waits for work as an idle worker. Returns a connection with input, or
+ * -1 when this worker should end (shutdown, or one idle too many). */
+static int wait_work(void)
+{
+	struct epoll_event ev;
+	int n, fd, spawn;
+
+	for (;;) {
+		pthread_mutex_lock(&g.lock);
+		g.idle++;
+		pthread_mutex_unlock(&g.lock);
+		n = epoll_wait(g.ep, &ev, 1, WORKER_IDLE_MS);
+		pthread_mutex_lock(&g.lock);
+		g.idle--;
+		if (g.stopping || (n < 0 && errno != EINTR) ||
+		    (n == 0 && g.idle >= WORKER_SPARE)) {
+			pthread_mutex_unlock(&g.lock);
+			return -1;
+		}
+		if (n <= 0) {
+			pthread_mutex_unlock(&g.lock);
+			continue;
+		}
+		/* Someone must be waiting while this one works. */
+		spawn = g.idle == 0 && g.workers < g.cap + 1;
+		if (spawn)
+			g.workers++;
+		pthread_mutex_unlock(&g.lock);
+		if (spawn)
+			spawn_worker();
+		fd = ev.data.fd;
+		if (fd == g.wake[0])
+			continue; /* stopping is seen at the top */
+		if (fd == g.listen_fd && (fd = accept_one()) < 0)
+			continue;
+		return fd;
+	}
+}
+
+/* Serves the requests of one connection that has input, then parks it
+ * if the web server keeps it. */
+static void serve_conn(struct worker *w, int fd)
+{
+	struct relay_io io;
+	int bits, over;
+
+	if (fconn_next(w->conn, fd) < 0)
+		return; /* closed, or no valid request in time: gone */
+	fconn_io(w->conn, &io);
+	over = __atomic_add_fetch(&g.busy, 1, __ATOMIC_RELAXED) > g.cap;
+	if (over)
+		bits = relay_busy(fconn_params(w->conn), &io);
+	else
+		bits = relay_serve(&w->rw, fconn_params(w->conn), &io);
+	__atomic_sub_fetch(&g.busy, 1, __ATOMIC_RELAXED);
+	fd = fconn_end(w->conn, bits);
+	if (fd >= 0 && park(fd) < 0)
+		close(fd);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	int fd;
+
+	while ((fd = wait_work()) >= 0)
+		serve_conn(w, fd);
+	worker_free(w);
+	pthread_mutex_lock(&g.lock);
+	g.workers--;
+	pthread_cond_broadcast(&g.changed);
+	pthread_mutex_unlock(&g.lock);
+	return NULL;
+}
+
+/* ---- signals ---- */
+
+/* SIGTERM (web servers, systemd), SIGINT, SIGQUIT (nginx's graceful
+ * stop) and SIGUSR1 (libfcgi's, as multiwatch sends it) stop the relay
+ * gracefully; SIGHUP, SIGUSR2 and SIGALRM, whose default would kill
+ * every stream at once, are logged and ignored (there is no reload). */
+void pool_block_signals(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&g_sigs);
+	sigaddset(&g_sigs, SIGTERM);
+	sigaddset(&g_sigs, SIGINT);
+	sigaddset(&g_sigs, SIGQUIT);
+	sigaddset(&g_sigs, SIGUSR1);
+	sigaddset(&g_sigs, SIGHUP);
+	sigaddset(&g_sigs, SIGUSR2);
+	sigaddset(&g_sigs, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &g_sigs, NULL);
+}
+
+void pool_unblock_signals(void)
+{
+	pthread_sigmask(SIG_UNBLOCK, &g_sigs, NULL);
+}
+
+static int stop_signal(int sig)
+{
+	return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT ||
+	       sig == SIGUSR1;
+}
+
+/* Closes the listener first, so new connections are refused at once
+ * instead of waiting behind the slowest stream, then wakes every idle
+ * worker to end. */
+static void begin_stop(int sig)
+{
+	int busy = __atomic_load_n(&g.busy, __ATOMIC_RELAXED);
+
+	pthread_mutex_lock(&g.lock);
+	g.stopping = 1;
+	pthread_mutex_unlock(&g.lock);
+	epoll_ctl(g.ep, EPOLL_CTL_DEL, g.listen_fd, NULL);
+	close(g.listen_fd);
+	log_msg("signal %d: listener closed, finishing %d request(s) in "
+	        "flight (at most %lld ms)",
+	        sig, busy, settings_num(g.s, SET_SHUTDOWN_TIMEOUT));
+	if (write(g.wake[1], "x", 1) < 0)
+		log_msg("wake pipe: %s", strerror(errno));
+}
+
+static void *signal_main(void *arg)
+{
+	int sig = 0;
+
+	(void)arg;
+	for (;;) {
+		if (sigwait(&g_sigs, &sig) != 0)
+			continue;
+		if (stop_signal(sig))
+			break;
+		log_msg("signal %d ignored (%s)", sig,
+		        sig == SIGHUP ? "no reload: restart to apply settings"
+		                      : "not used by fcgi-relay");
+	}
+	begin_stop(sig);
+	return NULL;
+}
+
+/* ---- the run ---- */
+
+static int pool_open(int listen_fd, const struct settings *s)
+{
+	struct epoll_event ev;
+
+	g.s = s;
+	g.listen_fd = listen_fd;
+	g.cap = pool_cap(s);
+	listen_prepare(listen_fd, settings_num(s, SET_REQUEST_HEAD_TIMEOUT));
+	if (fconn_global_init() != 0 ||
+	    pipe2(g.wake, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    (g.ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		log_msg("cannot set up: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = g.wake[0];
+	if (epoll_ctl(g.ep, EPOLL_CTL_ADD, g.wake[0], &ev) < 0)
+		return -1;
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.data.fd = listen_fd;
+	if (epoll_ctl(g.ep, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
+		return -1;
+	pthread_attr_init(&g.attr);
+	pthread_attr_setdetachstate(&g.attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&g.attr, WORKER_STACK_SIZE);
+	return 0;
+}
+
+/* Waits until every worker ended or shutdown_timeout passed since the
+ * stop began (the caller saw it begin); returns the workers still busy. */
+static int wait_workers(void)
+{
+	long long grace = settings_num(g.s, SET_SHUTDOWN_TIMEOUT);
+	struct timespec until;
+	int left, rc = 0;
+
+	pthread_mutex_lock(&g.lock);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(grace / 1000);
+	until.tv_nsec += (long)(grace % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (g.workers > 0 && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&g.changed, &g.lock, &until);
+	left = g.workers;
+	pthread_mutex_unlock(&g.lock);
+	return left;
+}
+
+int pool_run(int listen_fd, const struct settings *s)
+{
+	pthread_t sigtid;
+	int i, left;
+
+	if (pool_open(listen_fd, s) < 0)
+		return 1;
+	if (pthread_create(&sigtid, NULL, signal_main, NULL) != 0)
+		return 1;
+	log_msg("serving FastCGI; agent %s%s%s; up to %d requests at once "
+	        "(max_workers%s)",
+	        settings_str(s, SET_AGENT_URL)[0] != '\0'
+	            ? settings_str(s, SET_AGENT_URL)
+	            : "not set (only per-request agent_url works)",
+	        settings_isset(s, SET_AGENT_SOCKET) ? " via " : "",
+	        settings_str(s, SET_AGENT_SOCKET), g.cap,
+	        settings_num(s, SET_MAX_WORKERS) > 0 ? "" : " derived");
+	pthread_mutex_lock(&g.lock);
+	g.workers = WORKER_SPARE;
+	pthread_mutex_unlock(&g.lock);
+	for (i = 0; i < WORKER_SPARE; i++)
+		spawn_worker();
+	pthread_join(sigtid, NULL); /* returns once a stop signal came */
+	left = wait_workers();
+	if (left > 0) {
+		log_msg("shutdown_timeout passed: %d request(s) cut", left);
+		return 0;
+	}
+	transfer_cleanup();
+	return 0;
+}

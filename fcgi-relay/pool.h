@@ -1,0 +1,24 @@
+/* The worker pool: threads made on demand up to max_workers, retired when
+ * idle, one wake-up per connection, and the process's signals. */
+#ifndef AG_POOL_H
+#define AG_POOL_H
+
+#include "settings.h"
+
+/* Blocks the signals the pool handles, in every thread to come. Call
+ * first in main, before any thread exists. */
+void pool_block_signals(void);
+
+/* Undoes pool_block_signals (plain CGI: the default actions apply). */
+void pool_unblock_signals(void);
+
+/* The concurrency cap: max_workers, or derived from the descriptor and
+ * thread limits (raising the soft descriptor limit to the hard one). */
+int pool_cap(const struct settings *s);
+
+/* Serves FastCGI connections accepted on listen_fd until SIGTERM, SIGINT,
+ * SIGQUIT or SIGUSR1, then lets requests in flight finish for up to
+ * shutdown_timeout. 0 on a clean stop. */
+int pool_run(int listen_fd, const struct settings *s);
+
+#endif
