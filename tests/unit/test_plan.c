@@ -1,0 +1,157 @@
+/* Unit tests: the request plan (fcgi-relay/plan.c), from parameters and
+ * settings to method, URL, header fields and body framing. */
+#include "config.h"
+
+#include <string.h>
+
+#include "fcgi-relay/plan.h"
+#include "suites.h"
+
+struct plan_row {
+	int line;
+	const char *agent_url; /* process setting */
+	char *env[8];          /* request parameters */
+	enum relay_cause want;
+	const char *url;    /* expected URL when CAUSE_OK */
+	int expect_body;    /* when CAUSE_OK */
+	int has_length;
+	unsigned long long length;
+	int idempotent;
+	const char *header; /* a header line the agent must get, or NULL */
+};
+
+static const struct plan_row rows[] = {
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=GET", "REQUEST_URI=/a/b?x=1", "HTTP_HOST=example.org",
+      "REMOTE_ADDR=192.0.2.1", NULL},
+     CAUSE_OK, "http://127.0.0.1:8080/a/b?x=1", 0, 0, 0, 1,
+     "X-Forwarded-Host: example.org"},
+    /* the agent's prefix comes first; dot-segments never climb above it */
+    {__LINE__, "http://127.0.0.1:8080/app",
+     {"REQUEST_METHOD=GET", "REQUEST_URI=/../etc/passwd", NULL},
+     CAUSE_OK, "http://127.0.0.1:8080/app/etc/passwd", 0, 0, 0, 1, NULL},
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=POST", "REQUEST_URI=/up", "CONTENT_LENGTH=12",
+      "CONTENT_TYPE=text/plain", NULL},
+     CAUSE_OK, "http://127.0.0.1:8080/up", 1, 1, 12, 0,
+     "Content-Type: text/plain"},
+    /* a POST of 0 bytes is still a body of 0 bytes */
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=POST", "REQUEST_URI=/", "CONTENT_LENGTH=0", NULL},
+     CAUSE_OK, "http://127.0.0.1:8080/", 1, 1, 0, 0, NULL},
+    /* chunked: no CONTENT_LENGTH, Transfer-Encoding seen */
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=PUT", "REQUEST_URI=/c", "HTTP_TRANSFER_ENCODING=chunked",
+      NULL},
+     CAUSE_OK, "http://127.0.0.1:8080/c", 1, 0, 0, 1, NULL},
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=HEAD", "REQUEST_URI=/h", NULL},
+     CAUSE_OK, "http://127.0.0.1:8080/h", 0, 0, 0, 1, NULL},
+    {__LINE__, "",
+     {"REQUEST_METHOD=GET", "REQUEST_URI=/", NULL},
+     CAUSE_CONFIG, NULL, 0, 0, 0, 0, NULL},
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=GET", "REQUEST_URI=/", "FCGI_ROLE=AUTHORIZER", NULL},
+     CAUSE_CONFIG, NULL, 0, 0, 0, 0, NULL},
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=CONNECT", "REQUEST_URI=/", NULL},
+     CAUSE_METHOD, NULL, 0, 0, 0, 0, NULL},
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=G\rET", "REQUEST_URI=/", NULL},
+     CAUSE_BAD_REQUEST, NULL, 0, 0, 0, 0, NULL},
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=POST", "REQUEST_URI=/", "CONTENT_LENGTH=-1", NULL},
+     CAUSE_BAD_REQUEST, NULL, 0, 0, 0, 0, NULL},
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=POST", "REQUEST_URI=/", "CONTENT_LENGTH=2000000000000",
+      NULL},
+     CAUSE_BODY_TOO_LARGE, NULL, 0, 0, 0, 0, NULL},
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=GET", "REQUEST_URI=/a\nb", NULL},
+     CAUSE_BAD_REQUEST, NULL, 0, 0, 0, 0, NULL},
+    {__LINE__, "http://127.0.0.1:8080",
+     {"REQUEST_METHOD=GET", "REQUEST_URI=/", "HTTP_X_BAD=a\r\nInjected: 1",
+      NULL},
+     CAUSE_BAD_REQUEST, NULL, 0, 0, 0, 0, NULL},
+};
+
+static int has_line(const struct hdr_list *l, const char *want)
+{
+	const char *line;
+	size_t pos = 0;
+
+	while ((line = hdr_list_next(l, &pos)) != NULL)
+		if (strcmp(line, want) == 0)
+			return 1;
+	return 0;
+}
+
+/* One plan per row; the plan is large, so it is static. */
+START_TEST(test_plan_rows)
+{
+	static struct plan p;
+	static struct settings s;
+	const struct plan_row *r = &rows[_i];
+	struct reqview rv = {(char *const *)r->env};
+	char err[128];
+	enum relay_cause c;
+
+	settings_defaults(&s);
+	ck_assert_int_eq(settings_set(&s, SET_AGENT_URL, r->agent_url,
+	                              strlen(r->agent_url), SRC_ARGV, 0, err,
+	                              sizeof(err)),
+	                 0);
+	c = plan_build(&p, &rv, &s);
+	ck_assert_msg(c == r->want, "line %d: cause %d (%s)", r->line, (int)c,
+	              p.detail ? p.detail : "");
+	if (c != CAUSE_OK) {
+		ck_assert_msg(p.detail != NULL, "line %d: no detail", r->line);
+		return;
+	}
+	ck_assert_msg(strcmp(p.url, r->url) == 0, "line %d: url %s", r->line,
+	              p.url);
+	ck_assert_msg(p.expect_body == r->expect_body &&
+	                  p.has_length == r->has_length &&
+	                  p.length == r->length,
+	              "line %d: body %d %d %llu", r->line, p.expect_body,
+	              p.has_length, p.length);
+	ck_assert_msg(p.idempotent == r->idempotent, "line %d: idempotent",
+	              r->line);
+	if (r->header != NULL)
+		ck_assert_msg(has_line(&p.hl, r->header), "line %d: no '%s'",
+		              r->line, r->header);
+}
+END_TEST
+
+/* A plan that failed leaves nothing of the one before it. */
+START_TEST(test_plan_reset)
+{
+	static struct plan p;
+	static struct settings s;
+	char *ok[] = {"REQUEST_METHOD=HEAD", "REQUEST_URI=/", NULL};
+	char *bad[] = {"REQUEST_METHOD=G ET", "REQUEST_URI=/", NULL};
+	struct reqview rv_ok = {ok}, rv_bad = {bad};
+	char err[64];
+
+	settings_defaults(&s);
+	settings_set(&s, SET_AGENT_URL, "http://127.0.0.1:1", 18, SRC_ARGV, 0,
+	             err, sizeof(err));
+	ck_assert_int_eq(plan_build(&p, &rv_ok, &s), CAUSE_OK);
+	ck_assert_int_eq(p.head_request, 1);
+	ck_assert_int_eq(plan_build(&p, &rv_bad, &s), CAUSE_BAD_REQUEST);
+	ck_assert_int_eq(p.head_request, 0);
+	ck_assert_str_eq(p.url, "");
+}
+END_TEST
+
+Suite *plan_suite(void)
+{
+	Suite *s = suite_create("plan");
+	TCase *tc = tcase_create("plan");
+
+	tcase_add_loop_test(tc, test_plan_rows, 0,
+	                    (int)(sizeof(rows) / sizeof(rows[0])));
+	tcase_add_test(tc, test_plan_reset);
+	suite_add_tcase(s, tc);
+	return s;
+}
