@@ -10,14 +10,15 @@
 #                    setting passes to the relay the same way)
 #   RELAY_LISTEN     127.0.0.1:9000 (default) or /run/fcgi-relay/relay.sock
 #   RELAY_PIDFILE    default /run/fcgi-relay.pid
-#   RELAY_THREADS    requests served at once, default 8
+#   RELAY_MAX_WORKERS  most requests served at once (503 past it),
+#                    default derived from the descriptor limit
 #   RELAY_USER       run the relay as this user (when started as root)
 #   RELAY_SOCKET_GROUP  group of the Unix socket (mode 0660), e.g. www-data
 #   FCGI_RELAY       the program, default /usr/local/sbin/fcgi-relay
 #
 # The one command line it runs, for a TCP port, is
 #   spawn-fcgi -a 127.0.0.1 -p 9000 -F 1 -P /run/fcgi-relay.pid \
-#       -- /usr/local/sbin/fcgi-relay --threads 8
+#       -- /usr/local/sbin/fcgi-relay
 # with AGENT_AGENT_URL exported. Name the address: spawn-fcgi binds
 # 0.0.0.0 without -a, which would offer the relay to the whole network.
 # The web server then connects to it: examples/lighttpd/
@@ -45,8 +46,7 @@ case $listen in
 esac
 [ -z "${RELAY_USER:-}" ] || set -- "$@" -u "$RELAY_USER"
 
-# One process with threads: the relay serves RELAY_THREADS requests at
-# once itself, so more than one child (-F) only adds connections to the
-# agent.
+# One process: the relay starts a worker for each request in flight
+# itself, so more than one child (-F) only adds connections to the agent.
 exec spawn-fcgi "$@" -F 1 -P "$pidfile" -- "$program" \
-	--threads "${RELAY_THREADS:-8}"
+	${RELAY_MAX_WORKERS:+--max-workers "$RELAY_MAX_WORKERS"}

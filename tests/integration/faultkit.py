@@ -1,6 +1,6 @@
 """Helpers for the fault-injection and load tests (test_fault_*.py,
-test_load_*.py): the relay behind lighttpd or Apache with a chosen number
-of threads, the relay's processes found in /proc with their fd count and
+test_load_*.py): the relay behind lighttpd or Apache with a chosen cap on
+workers (max_workers), the relay's processes found in /proc with their fd count and
 memory, and small concurrent clients. Everything is bounded in time."""
 
 import os
@@ -28,7 +28,7 @@ server.modules += ( "mod_fastcgi", "mod_setenv" )
 server.stream-response-body = 2
 server.stream-request-body = 2
 fastcgi.server += ( "/" => ((
-    "bin-path" => "%(relay)s --threads %(threads)d",
+    "bin-path" => "%(relay)s --max-workers %(threads)d",
     "socket" => "%(rundir)s/fcgi-relay.sock",
     "check-local" => "disable",
     "max-procs" => 1,
@@ -53,8 +53,8 @@ fastcgi.server += ( "/" => ((
 
 def lighttpd_relay(agent, threads=None, extra_env=None):
     """lighttpd spawning the relay through bin-path: the example as
-    shipped (8 threads) when threads is None, else the same config with
-    that thread count."""
+    shipped (workers on demand) when threads is None, else the same config
+    with --max-workers threads."""
     g.need_file(relay_path(), "fcgi-relay (build it first)")
     if threads is None:
         return g.start_lighttpd("fcgi-relay.conf", agent_url=agent.url,
@@ -83,7 +83,7 @@ def start_relay(agent, threads, args=(), wrapper=(), listen=None,
     addr = listen or os.path.join(d, "fcgi-relay.sock")
     logp = os.path.join(d, "relay.log")
     log = open(logp, "wb")
-    argv = list(wrapper) + [relay_path(), "--listen", addr, "--threads",
+    argv = list(wrapper) + [relay_path(), "--listen", addr, "--max-workers",
                             str(threads), "--agent-url", agent.url] + list(args)
     p = g.Proc("fcgi-relay", argv, stderr=log)
     end = time.monotonic() + wait
@@ -203,6 +203,34 @@ def fastcgi_conns(pid, sock_path):
                 parts = line.split()
                 if len(parts) >= 8 and parts[7] == sock_path and parts[5] == "03":
                     inodes.add(parts[6])
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return None
+    n = 0
+    for fd in fds:
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:[") and t[8:-1] in inodes:
+            n += 1
+    return n
+
+
+def agent_conns(pid, agent_url):
+    """How many of pid's fds are TCP connections to the agent's port
+    (the relay's kept or in-flight agent connections), from
+    /proc/net/tcp and tcp6 by socket inode."""
+    port = "%04X" % int(agent_url.rsplit(":", 1)[1].split("/")[0])
+    inodes = set()
+    try:
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    parts = line.split()
+                    if len(parts) >= 10 and parts[2].endswith(":" + port):
+                        inodes.add(parts[9])
         fds = os.listdir("/proc/%d/fd" % pid)
     except OSError:
         return None
