@@ -57,11 +57,12 @@ static sigset_t g_sigs;
 /* ---- limits ---- */
 
 /* Descriptors one request may hold: its FastCGI connection, its agent
- * connection, and one for libcurl's resolver or a retry. */
-#define FDS_PER_REQUEST 3
-/* Descriptors kept back for listen sockets, logs, kept agent connections
- * and parked FastCGI connections. */
-#define FDS_RESERVED (64 + AGENT_KEEPALIVE_MAX)
+ * connection, the wake-up socket pair libcurl makes for each handle's
+ * internal multi handle, and one for a resolver or a retry. */
+#define FDS_PER_REQUEST 5
+/* Descriptors kept back for listen sockets, logs, the idle agent handles
+ * (three each) and parked FastCGI connections. */
+#define FDS_RESERVED (64 + 3 * AGENT_KEEPALIVE_MAX)
 
 static long long read_threads_max(void)
 {

@@ -63,9 +63,10 @@ def main():
     g.need_apache_module("fcgid")
     agent = g.start_agent()
     srv = g.start_lighttpd("fcgi-relay.conf", agent_url=agent.url, fcgi_relay=rc.relay_path())
-    # One process, 8 threads, one agent connection each (a retry of a
-    # stale one may add a few).
-    check(srv, agent, "lighttpd", 12)
+    # One process, a worker per request in flight: 64 at once need 64
+    # agent connections; the relay keeps 32 (AGENT_KEEPALIVE_MAX) for the
+    # second round, which makes up to 32 more.
+    check(srv, agent, "lighttpd", 64 + 32)
     srv.stop()
     srv = g.start_apache("fcgi-relay-fcgid.conf", modules=["fcgid"], agent_url=agent.url,
                          fcgi_relay=rc.relay_path())
