@@ -54,7 +54,7 @@ GIB = 1 << 30
 SEED_BODY = 512 << 20
 MEM_POLL_S = 0.05              # memory and spool polling interval
 MEM_XFER_TIMEOUT = 240.0       # bound for one 1 GiB transfer
-STANDALONE_THREADS = 32        # one per client: the relay answers 503 above
+HELLO_THREADS = 32             # the bare libfcgi program: one per client
 FCGID_PROCS = 40               # mod_fcgid: >= clients, one request each
 FCGID_WARMUP = 8               # seconds for mod_fcgid to spawn its processes
 HYPERFINE_RUNS = 2000
@@ -161,11 +161,12 @@ class SeedRelay:
         self.proc.stop()
 
 
-def start_relay_listen(spec, agent_url, threads):
+def start_relay_listen(spec, agent_url):
+    """The relay as the examples start it: no concurrency option."""
     d = g.make_dir("relay")
     err = open(os.path.join(d, "relay.log"), "wb")
-    p = g.Proc("fcgi-relay", [RELAY, "--listen", spec, "--threads", str(threads),
-                              "--agent-url", agent_url], stderr=err)
+    p = g.Proc("fcgi-relay", [RELAY, "--listen", spec, "--agent-url", agent_url],
+               stderr=err)
     end = time.monotonic() + g.START_TIMEOUT
     while time.monotonic() < end and p.poll() is None:
         if spec.startswith("/"):
@@ -493,7 +494,7 @@ class Bench:
                        agent_url=self.up.url, fcgi_relay=RELAY)
         self.run_mode("lighttpd-fcgi-spawn", "lighttpd", srv.port,
                       [srv.proc.pid], srv,
-                      note="examples/lighttpd/fcgi-relay.conf: 1 process, 8 threads")
+                      note="examples/lighttpd/fcgi-relay.conf: 1 process, workers on demand")
         srv.stop()
 
     def fcgi_hello(self):
@@ -502,9 +503,11 @@ class Bench:
         hello = os.path.join(OUT, "fcgi_hello")
         if self.wanted("lighttpd-fcgi-hello"):
             srv = lighttpd(g.example("lighttpd", "fcgi-relay.conf"),
-                           agent_url=self.up.url, fcgi_relay=hello)
+                           agent_url=self.up.url,
+                           fcgi_relay="%s --threads %d" % (hello, HELLO_THREADS))
             self.run_mode("lighttpd-fcgi-hello", "lighttpd", srv.port,
-                          [srv.proc.pid], srv, note="bare libfcgi, 8 threads")
+                          [srv.proc.pid], srv,
+                          note="bare libfcgi, %d threads" % HELLO_THREADS)
             srv.stop()
         if self.wanted("apache-fcgid-hello"):
             srv = apache(os.path.join(CONF, "apache-fcgid.conf"), ["fcgid"],
@@ -517,7 +520,7 @@ class Bench:
             d = g.make_dir("hellosock")
             sock = os.path.join(d, "hello.sock")
             p = g.Proc("fcgi_hello", [hello, "--listen", sock, "--threads",
-                                      str(STANDALONE_THREADS)])
+                                      str(HELLO_THREADS)])
             end = time.monotonic() + g.START_TIMEOUT
             while not os.path.exists(sock) and time.monotonic() < end:
                 time.sleep(0.05)
@@ -532,7 +535,7 @@ class Bench:
             srv = apache(conf, ["proxy", "proxy_fcgi"], relay_socket=sock)
             self.run_mode("apache-proxy-fcgi-hello", "apache", srv.port,
                           [srv.proc.pid, p.pid], note="bare libfcgi, %d threads"
-                          % STANDALONE_THREADS)
+                          % HELLO_THREADS)
             srv.stop()
             p.stop()
 
@@ -540,13 +543,12 @@ class Bench:
         if not self.wanted("lighttpd-fcgi-listen"):
             return
         rport = g.free_port()
-        relay = start_relay_listen("127.0.0.1:%d" % rport, self.up.url,
-                                   STANDALONE_THREADS)
+        relay = start_relay_listen("127.0.0.1:%d" % rport, self.up.url)
         srv = lighttpd(os.path.join(CONF, "lighttpd-fcgi-listen.conf"),
                        relay_port=rport)
         self.run_mode("lighttpd-fcgi-listen", "lighttpd", srv.port,
                       [srv.proc.pid, relay.pid], srv,
-                      note="--listen 127.0.0.1 --threads %d" % STANDALONE_THREADS)
+                      note="--listen 127.0.0.1, workers on demand")
         srv.stop()
         relay.stop()
 
@@ -580,13 +582,13 @@ class Bench:
         d = g.make_dir("relaysock")
         shutil.chown(d, group=g.APACHE_USER)
         sock = os.path.join(d, "fcgi-relay.sock")
-        relay = start_relay_listen(sock, self.up.url, STANDALONE_THREADS)
+        relay = start_relay_listen(sock, self.up.url)
         srv = apache(g.example("apache", "fcgi-relay-proxy-fcgi.conf"),
                      ["proxy", "proxy_fcgi"], relay_socket=sock)
         self.run_mode("apache-proxy-fcgi", "apache", srv.port,
                       [srv.proc.pid, relay.pid],
                       note="examples/apache/fcgi-relay-proxy-fcgi.conf, "
-                      "--listen unix --threads %d" % STANDALONE_THREADS)
+                      "--listen unix, workers on demand")
         srv.stop()
         relay.stop()
 
@@ -680,7 +682,7 @@ class Bench:
             secs = time.monotonic() - t0
             poll.stop()
             self.mem.append({
-                "what": "fcgi-relay (lighttpd fastcgi, 8 threads)",
+                "what": "fcgi-relay (lighttpd fastcgi, workers on demand)",
                 "direction": direction, "bytes": GIB, "ok": ok,
                 "seconds": round(secs, 2), "peak_rss_kib": poll.max_hwm_kib,
                 "start_hwm_kib": base, "spool_max_bytes": poll.max_spool})

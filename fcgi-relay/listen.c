@@ -108,19 +108,23 @@ int listen_open(const char *spec)
 static int g_per_conn = 1;           /* Unix socket: set on each conn */
 static struct timeval g_head_timeout; /* request_head_timeout */
 
+/* The receive timeout bounds how long a peer may take to send a
+ * request's head (fcgiconn.c lengthens it for a body). */
+static void set_input_options(int fd)
+{
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &g_head_timeout,
+	           sizeof(g_head_timeout));
+}
+
 /* A small send buffer keeps lighttpd streaming a large answer instead of
- * spilling it to temp files (HACKING.md); the receive timeout bounds how
- * long a peer may take to send a request's head (fcgiconn.c lengthens
- * it for a body); the send timeout stops a stalled web server from
- * pinning a worker. */
-static void set_conn_options(int fd)
+ * spilling it to temp files (HACKING.md); the send timeout stops a
+ * stalled web server from pinning a worker. */
+static void set_output_options(int fd)
 {
 	int sndbuf = FCGI_SNDBUF;
 	struct timeval snd = {FCGI_IO_TIMEOUT_S, 0};
 
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &g_head_timeout,
-	           sizeof(g_head_timeout));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof(snd));
 }
 
@@ -135,7 +139,8 @@ void listen_prepare(int fd, long long head_timeout_ms)
 	 * it accepts, but a Unix socket's connections start afresh. */
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
 	    ss.ss_family != AF_UNIX) {
-		set_conn_options(fd);
+		set_input_options(fd);
+		set_output_options(fd);
 		g_per_conn = 0;
 	}
 	/* Non-blocking so a worker that lost the race for a connection gets
@@ -180,6 +185,12 @@ int listen_conn(int fd)
 		return -1;
 	}
 	if (g_per_conn)
-		set_conn_options(fd);
+		set_input_options(fd);
 	return 0;
+}
+
+void listen_conn_output(int fd)
+{
+	if (g_per_conn)
+		set_output_options(fd);
 }

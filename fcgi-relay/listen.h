@@ -11,8 +11,15 @@ int listen_open(const char *spec);
  * on each (listen_conn). Makes accept non-blocking. */
 void listen_prepare(int fd, long long head_timeout_ms);
 
-/* Per accepted connection: the options a Unix socket did not pass on,
- * and FCGI_WEB_SERVER_ADDRS. 0, or -1 when the peer is not allowed. */
+/* Per accepted connection: the receive timeout a Unix socket did not
+ * pass on, and FCGI_WEB_SERVER_ADDRS. 0, or -1 when the peer is not
+ * allowed. */
 int listen_conn(int fd);
+
+/* The send options a Unix socket did not pass on (small send buffer,
+ * send timeout). Needed only once an answer could fill the socket's
+ * buffer, so a small answer costs no system call for them (fcgiconn.c
+ * calls this before its first FCGI_OUTPUT_TUNE_AT bytes). */
+void listen_conn_output(int fd);
 
 #endif
