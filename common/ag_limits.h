@@ -101,6 +101,10 @@
 #define WORKER_STACK_SIZE (256L * 1024)
 #endif
 
+/* fcgi-relay: an answer whose agent has been silent this long is taken
+ * for a quiet event stream: its request's scratch buffers are given back. */
+#define QUIET_STREAM_MS 1000
+
 /* fcgi-relay: idle agent connections kept for reuse by the whole
  * process (each lent to one request at a time); more are closed when
  * their request ends. */

@@ -20,10 +20,12 @@ struct hdr_opts {
 /* The header lines, each "Name: value" or "Name;" (an empty value in
  * libcurl's notation) and NUL-terminated, back to back in buf. */
 struct hdr_list {
-	char buf[REQ_HEADERS_MAX];
 	size_t len;
 	size_t count;
 	int status; /* on error: 400 or 431 */
+	/* last: only the pages written are touched (a relay worker keeps
+	 * one of these for as long as it lives) */
+	char buf[REQ_HEADERS_MAX];
 };
 
 /* "X_FOO_BAR" (a CGI name after "HTTP_") -> "X-Foo-Bar". Returns the

@@ -20,12 +20,12 @@ enum rh_result {
 struct resphead {
 	int status;      /* 0 until a status line was seen */
 	char reason[64]; /* the agent's, if plain text, else "" */
-	char buf[RESP_HEAD_MAX];
 	size_t len;
 	size_t count;
 	size_t total; /* bytes of this head so far */
 	int done;
 	const char *error;
+	char buf[RESP_HEAD_MAX]; /* last: only the pages written are touched */
 };
 
 void resphead_init(struct resphead *h);

@@ -21,9 +21,9 @@ struct target_src {
 };
 
 struct target {
-	char buf[TARGET_MAX + 1]; /* base_prefix + path [+ '?' query] */
 	size_t len;
-	int status; /* on error: 400 or 414 */
+	int status;               /* on error: 400 or 414 */
+	char buf[TARGET_MAX + 1]; /* base_prefix + path [+ '?' query] */
 };
 
 /* Build the target: raw REQUEST_URI bytes kept, bytes that may not stand

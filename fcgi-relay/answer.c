@@ -65,22 +65,42 @@ static int is_location(const char *name, size_t nlen)
 	       (nlen == 16 && strncasecmp(name, "Content-Location", 16) == 0);
 }
 
+/* A Location that points at the agent is rewritten straight into the
+ * head, after "Name: ", within the line and head bounds of head_put (no
+ * line-sized buffer on the stack, which every worker thread would keep
+ * touched for as long as it lives). */
+static int head_location(struct head_ctx *c, const char *name, size_t nlen,
+                         const char *value, size_t vlen)
+{
+	struct head_buf *h = &c->hb;
+	size_t room = h->cap - h->len, ulen;
+	char *dst = h->p + h->len + nlen + 2;
+	int rw;
+
+	if (room < nlen + 4 || LOCATION_LINE_MAX < nlen + 4)
+		return -1;
+	room -= nlen + 4;
+	if (room > LOCATION_LINE_MAX - nlen - 4)
+		room = LOCATION_LINE_MAX - nlen - 4;
+	/* +1: rewrite_location ends dst with a NUL, where CR LF goes */
+	rw = rewrite_location(&c->q->p.agent, &c->q->p.cb, value, vlen, dst,
+	                      room + 1, &ulen);
+	if (rw <= 0)
+		return rw < 0 ? -1 : head_put(h, name, nlen, value, vlen);
+	memcpy(h->p + h->len, name, nlen);
+	memcpy(h->p + h->len + nlen, ": ", 2);
+	memcpy(dst + ulen, "\r\n", 2);
+	h->len += nlen + 2 + ulen + 2;
+	return 0;
+}
+
 static int head_field(void *ctx, const char *name, size_t nlen,
                       const char *value, size_t vlen)
 {
 	struct head_ctx *c = ctx;
-	char url[LOCATION_LINE_MAX];
-	size_t ulen;
-	int rw;
 
-	if (is_location(name, nlen)) {
-		rw = rewrite_location(&c->q->p.agent, &c->q->p.cb, value, vlen,
-		                      url, sizeof(url), &ulen);
-		if (rw < 0)
-			return -1;
-		if (rw > 0)
-			return head_put(&c->hb, name, nlen, url, ulen);
-	}
+	if (is_location(name, nlen))
+		return head_location(c, name, nlen, value, vlen);
 	return head_put(&c->hb, name, nlen, value, vlen);
 }
 

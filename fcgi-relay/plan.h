@@ -20,12 +20,14 @@ struct plan {
 	int expect_body;           /* a body is streamed to the agent */
 	int has_length;            /* CONTENT_LENGTH given */
 	unsigned long long length; /* its value */
+	const char *detail; /* static text for the log, on failure */
 	struct base_url agent;
 	struct client_base cb; /* where the client reached us: Location */
-	struct target t;
+	/* The large buffers last, each filled from its start: a request
+	 * touches the pages it writes, not the buffers' sizes. */
 	char url[TARGET_MAX + 512]; /* agent origin + target */
+	struct target t;
 	struct hdr_list hl;
-	const char *detail; /* static text for the log, on failure */
 };
 
 /* Clears what a failed plan must not carry over from the last one. */

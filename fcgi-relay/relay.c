@@ -41,6 +41,7 @@ static void req_reset(struct relay_req *q, const struct relay_worker *w,
 	q->cause = CAUSE_OK;
 	memset(&q->xf, 0, sizeof(q->xf));
 	q->phase = PHASE_PLAN;
+	q->scratch_released = 0;
 	q->no_body = 0;
 	q->held = 0;
 	q->body_read = 0;
@@ -84,7 +85,11 @@ static const char *request_settings(struct relay_worker *w,
 	return NULL;
 }
 
-static void log_failure(const struct relay_req *q, CURLcode rc, int status)
+/* The log lines and the drain are kept out of relay_serve's frame
+ * (noinline): their buffers would push every frame below it, libcurl's
+ * and the callbacks', deeper into each worker's stack for good. */
+static __attribute__((noinline)) void
+log_failure(const struct relay_req *q, CURLcode rc, int status)
 {
 	char mesc[METHOD_MAX * 4 + 8], uesc[LOG_URI_MAX], desc[512], code[8];
 	const char *d = q->detail != NULL ? q->detail : "";
@@ -109,7 +114,7 @@ static void log_failure(const struct relay_req *q, CURLcode rc, int status)
 	        relay_now_ms() - q->start_ms);
 }
 
-static void log_access(const struct relay_req *q)
+static __attribute__((noinline)) void log_access(const struct relay_req *q)
 {
 	char mesc[METHOD_MAX * 4 + 8], uesc[LOG_URI_MAX], aesc[64];
 
@@ -123,7 +128,7 @@ static void log_access(const struct relay_req *q)
 
 /* Reads and drops what is left of the body (bounded), so a kept
  * FastCGI connection stays in step and Apache mod_cgid keeps our answer. */
-static int drain(struct relay_req *q)
+static __attribute__((noinline)) int drain(struct relay_req *q)
 {
 	char buf[4096];
 	unsigned long long budget = RELAY_DRAIN_MAX;
@@ -203,13 +208,13 @@ int relay_serve(struct relay_worker *w, char *const *envp,
                 const struct relay_io *io)
 {
 	struct relay_req *q = w->req;
-	char msg[SETTING_VALUE_MAX + 64];
 	const char *bad_params;
 	CURLcode rc = CURLE_OK;
 	int n;
 
 	req_reset(q, w, envp, io);
-	bad_params = request_settings(w, q, msg, sizeof(msg));
+	bad_params =
+	    request_settings(w, q, q->detail_buf, sizeof(q->detail_buf));
 	if ((n = relay_diagnose(q, bad_params)) >= 0) /* diaghook.c */
 		return n;
 	if (bad_params != NULL) {

@@ -5,8 +5,11 @@
 #define AG_RELAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -58,12 +61,7 @@ struct relay_req {
 	const struct settings *s; /* the process's, or own with parameters */
 	struct reqview rv;
 	const struct relay_io *io;
-	struct plan p;
-	struct resphead rh;
-	char head_out[RESP_HEAD_MAX + 1024];
-	char errbuf[CURL_ERROR_SIZE];
 	const char *detail; /* static text for the log, or detail_buf */
-	char detail_buf[SETTING_VALUE_MAX + 64];
 	enum relay_cause cause;
 	struct xfer_flags xf;
 	enum relay_phase phase;
@@ -77,6 +75,14 @@ struct relay_req {
 	long long last_up_ms;   /* last client body byte handed to libcurl */
 	long long last_down_ms; /* last agent byte */
 	long long next_poll_ms;
+	char errbuf[CURL_ERROR_SIZE];
+	char detail_buf[SETTING_VALUE_MAX + 64];
+	int scratch_released; /* relay_release_scratch done */
+	/* The large buffers last (a worker keeps this for as long as it
+	 * lives; only the pages a request writes are touched). */
+	struct plan p;
+	struct resphead rh;
+	char head_out[RESP_HEAD_MAX + 1024];
 };
 
 /* What a worker keeps across requests: its request state and, made on
@@ -110,6 +116,30 @@ static inline long long relay_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Gives the kernel back the whole pages of [a, b). */
+static inline void relay_release_pages(void *a, void *b)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)a + page - 1) & ~(page - 1);
+	uintptr_t hi = (uintptr_t)b & ~(page - 1);
+
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* Once the head is out, the plan's URL, target and header lines, the
+ * agent's head and the CGI head are not read again. An event stream
+ * that stays quiet gives their pages back, so it costs the memory of
+ * what it still uses (the next request writes them afresh). */
+static inline void relay_release_scratch(struct relay_req *q)
+{
+	if (q->scratch_released || q->phase != PHASE_STREAM)
+		return;
+	q->scratch_released = 1;
+	relay_release_pages(q->p.url, (char *)&q->p + sizeof(q->p));
+	relay_release_pages(q->rh.buf, q->head_out + sizeof(q->head_out));
 }
 
 /* --check for the relay (selfcheck.c). */

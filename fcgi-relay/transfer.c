@@ -260,6 +260,8 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
 		q->xf.timed_out = 1;
 		q->detail = "agent silent for longer than idle_timeout";
 		return 1;
+	} else if (now - q->last_down_ms > QUIET_STREAM_MS) {
+		relay_release_scratch(q);
 	}
 	if (now >= q->next_poll_ms) {
 		q->next_poll_ms = now + HUP_POLL_MS;
