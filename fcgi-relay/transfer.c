@@ -26,6 +26,7 @@
 struct agent_conn {
 	CURL *curl;
 	curl_socket_t fd; /* the connection it keeps, or CURL_SOCKET_BAD */
+	long long idle_since_ms;
 	struct agent_conn *next;
 };
 
@@ -63,16 +64,36 @@ static void conn_close(struct agent_conn *a)
 	free(a);
 }
 
+/* Unlinks the handles at the bottom of the stack (the longest idle)
+ * whose connection is too old to be reused anyway (keepalive_max_age),
+ * so a relay that was busy once does not keep their memory for good.
+ * Returns them as a list for the caller to close outside the lock. */
+static struct agent_conn *conn_prune_locked(long long now, long long max_age)
+{
+	struct agent_conn **pp = &g_idle, *old;
+
+	while (*pp != NULL && now - (*pp)->idle_since_ms <= max_age)
+		pp = &(*pp)->next;
+	old = *pp; /* the stack is ordered: everything below is older */
+	*pp = NULL;
+	for (struct agent_conn *a = old; a != NULL; a = a->next)
+		g_idle_count--;
+	return old;
+}
+
 /* The socket libcurl kept after the transfer is what the next request
  * checks before it may reuse the connection. */
-static void conn_give(struct agent_conn *a)
+static void conn_give(struct agent_conn *a, long long max_age)
 {
 	curl_socket_t fd = CURL_SOCKET_BAD;
+	struct agent_conn *old;
 
 	if (curl_easy_getinfo(a->curl, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK)
 		fd = CURL_SOCKET_BAD;
 	a->fd = fd;
+	a->idle_since_ms = relay_now_ms();
 	pthread_mutex_lock(&g_pool_lock);
+	old = conn_prune_locked(a->idle_since_ms, max_age);
 	if (g_idle_count < AGENT_KEEPALIVE_MAX) {
 		a->next = g_idle;
 		g_idle = a;
@@ -82,6 +103,10 @@ static void conn_give(struct agent_conn *a)
 	pthread_mutex_unlock(&g_pool_lock);
 	if (a != NULL)
 		conn_close(a);
+	while ((a = old) != NULL) {
+		old = a->next;
+		conn_close(a);
+	}
 }
 
 void transfer_cleanup(void)
@@ -475,6 +500,6 @@ CURLcode transfer_run(struct relay_req *q)
 out:
 	curl_slist_free_all(hdrs);
 	if (a != NULL)
-		conn_give(a);
+		conn_give(a, settings_num(q->s, SET_KEEPALIVE_MAX_AGE));
 	return rc;
 }
