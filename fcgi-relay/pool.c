@@ -47,6 +47,11 @@ static struct {
 	int busy;               /* requests being served */
 	int stopping;
 	int backoff_ms; /* accept pause after EMFILE, shared */
+	/* Which descriptors are parked (indexed by fd, under lock): closed
+	 * at a stop, so the web server's idle kept connections end at once
+	 * instead of carrying a request nobody will serve. */
+	unsigned char *parked;
+	int parked_max;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER,
        .changed = PTHREAD_COND_INITIALIZER,
        .wake = {-1, -1},
@@ -165,22 +170,44 @@ static int spawn_worker(void)
  * a new one whose request has not arrived yet (a silent peer costs a
  * descriptor, never a worker). Re-arms a connection parked before (it
  * stays in the set, disarmed, while served); adds a new one. */
+static void mark_parked(int fd, unsigned char on)
+{
+	if (fd < g.parked_max)
+		g.parked[fd] = on;
+}
+
 static int park(int fd)
 {
 	struct epoll_event ev;
+	int rc;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLONESHOT;
 	ev.data.fd = fd;
-	if (epoll_ctl(g.ep, EPOLL_CTL_MOD, fd, &ev) == 0)
-		return 0;
-	return errno == ENOENT ? epoll_ctl(g.ep, EPOLL_CTL_ADD, fd, &ev) : -1;
+	pthread_mutex_lock(&g.lock);
+	if (g.stopping) {
+		pthread_mutex_unlock(&g.lock);
+		return -1; /* the caller closes it */
+	}
+	mark_parked(fd, 1);
+	pthread_mutex_unlock(&g.lock);
+	rc = epoll_ctl(g.ep, EPOLL_CTL_MOD, fd, &ev);
+	if (rc < 0 && errno == ENOENT)
+		rc = epoll_ctl(g.ep, EPOLL_CTL_ADD, fd, &ev);
+	if (rc < 0) {
+		pthread_mutex_lock(&g.lock);
+		mark_parked(fd, 0);
+		pthread_mutex_unlock(&g.lock);
+	}
+	return rc;
 }
 
 static void rearm_listen(void)
 {
 	struct epoll_event ev;
 
+	if (__atomic_load_n(&g.stopping, __ATOMIC_RELAXED))
+		return; /* taken out of the set at the stop */
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLONESHOT;
 	ev.data.fd = g.listen_fd;
@@ -194,8 +221,9 @@ static void accept_failed(int err)
 	int pause_ms;
 
 	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR ||
-	    err == ECONNABORTED || err == EPROTO)
-		return;
+	    err == ECONNABORTED || err == EPROTO ||
+	    __atomic_load_n(&g.stopping, __ATOMIC_RELAXED))
+		return; /* at a stop: the listener was shut under accept */
 	pthread_mutex_lock(&g.lock);
 	pause_ms = g.backoff_ms;
 	g.backoff_ms = pause_ms * 2 > ACCEPT_BACKOFF_MAX_MS
@@ -254,6 +282,9 @@ static int wait_work(void)
 			pthread_mutex_unlock(&g.lock);
 			continue;
 		}
+		fd = ev.data.fd;
+		if (fd != g.listen_fd && fd != g.wake[0])
+			mark_parked(fd, 0); /* this worker has it now */
 		/* Someone must be waiting while this one works. */
 		spawn = g.idle == 0 && g.workers < g.cap + 1;
 		if (spawn)
@@ -261,7 +292,6 @@ static int wait_work(void)
 		pthread_mutex_unlock(&g.lock);
 		if (spawn)
 			spawn_worker();
-		fd = ev.data.fd;
 		if (fd == g.wake[0])
 			continue; /* stopping is seen at the top */
 		if (fd == g.listen_fd && (fd = accept_one()) < 0)
@@ -337,18 +367,38 @@ static int stop_signal(int sig)
 	       sig == SIGUSR1;
 }
 
-/* Closes the listener first, so new connections are refused at once
- * instead of waiting behind the slowest stream, then wakes every idle
- * worker to end. */
+/* Lets go of the listening socket: closes this process's descriptor
+ * for it by putting /dev/null in its place, so a worker still in accept
+ * gets an error and the number is not reused under it. Not shutdown():
+ * a listener handed over by systemd or a web server lives on there, and
+ * its backlog waits for the next relay. */
+static void drop_listener(void)
+{
+	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	epoll_ctl(g.ep, EPOLL_CTL_DEL, g.listen_fd, NULL);
+	if (nul < 0 || dup2(nul, g.listen_fd) < 0)
+		log_msg("closing the listener: %s", strerror(errno));
+	if (nul >= 0)
+		close(nul);
+}
+
+/* Drops the listener first, so new connections are refused (or wait for
+ * the next relay) at once instead of behind the slowest stream, ends the
+ * parked connections, then wakes every idle worker to end. */
 static void begin_stop(int sig)
 {
-	int busy = __atomic_load_n(&g.busy, __ATOMIC_RELAXED);
+	int busy = __atomic_load_n(&g.busy, __ATOMIC_RELAXED), fd;
 
 	pthread_mutex_lock(&g.lock);
-	g.stopping = 1;
+	__atomic_store_n(&g.stopping, 1, __ATOMIC_RELAXED);
+	drop_listener();
+	for (fd = 0; fd < g.parked_max; fd++)
+		if (g.parked[fd]) {
+			shutdown(fd, SHUT_RDWR);
+			g.parked[fd] = 0;
+		}
 	pthread_mutex_unlock(&g.lock);
-	epoll_ctl(g.ep, EPOLL_CTL_DEL, g.listen_fd, NULL);
-	close(g.listen_fd);
 	log_msg("signal %d: listener closed, finishing %d request(s) in "
 	        "flight (at most %lld ms)",
 	        sig, busy, settings_num(g.s, SET_SHUTDOWN_TIMEOUT));
@@ -380,9 +430,17 @@ static int pool_open(int listen_fd, const struct settings *s)
 {
 	struct epoll_event ev;
 
+	struct rlimit r;
+
 	g.s = s;
 	g.listen_fd = listen_fd;
-	g.cap = pool_cap(s);
+	g.cap = pool_cap(s); /* raises the descriptor limit: first */
+	g.parked_max = 65536;
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY &&
+	    r.rlim_cur < (rlim_t)g.parked_max)
+		g.parked_max = (int)r.rlim_cur;
+	if ((g.parked = calloc((size_t)g.parked_max, 1)) == NULL)
+		return -1;
 	listen_prepare(listen_fd, settings_num(s, SET_REQUEST_HEAD_TIMEOUT));
 	if (fconn_global_init() != 0 ||
 	    pipe2(g.wake, O_CLOEXEC | O_NONBLOCK) < 0 ||
