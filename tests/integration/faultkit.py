@@ -190,6 +190,23 @@ class Trap:
         self.sock.close()
 
 
+def sockets_among(pid, inodes):
+    """How many of pid's fds are sockets with one of these inodes."""
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return None
+    n = 0
+    for fd in fds:
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:[") and t[8:-1] in inodes:
+            n += 1
+    return n
+
+
 def fastcgi_conns(pid, sock_path):
     """How many of pid's fds are FastCGI connections accepted on the Unix
     socket sock_path (the web server's kept or in-flight connections):
@@ -203,18 +220,9 @@ def fastcgi_conns(pid, sock_path):
                 parts = line.split()
                 if len(parts) >= 8 and parts[7] == sock_path and parts[5] == "03":
                     inodes.add(parts[6])
-        fds = os.listdir("/proc/%d/fd" % pid)
     except OSError:
         return None
-    n = 0
-    for fd in fds:
-        try:
-            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        if t.startswith("socket:[") and t[8:-1] in inodes:
-            n += 1
-    return n
+    return sockets_among(pid, inodes)
 
 
 def agent_conns(pid, agent_url):
@@ -231,18 +239,9 @@ def agent_conns(pid, agent_url):
                     parts = line.split()
                     if len(parts) >= 10 and parts[2].endswith(":" + port):
                         inodes.add(parts[9])
-        fds = os.listdir("/proc/%d/fd" % pid)
     except OSError:
         return None
-    n = 0
-    for fd in fds:
-        try:
-            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        if t.startswith("socket:[") and t[8:-1] in inodes:
-            n += 1
-    return n
+    return sockets_among(pid, inodes)
 
 
 def fd_kinds(pid):
