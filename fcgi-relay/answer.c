@@ -154,8 +154,7 @@ int answer_body(struct relay_req *q, const char *p, size_t n)
 
 int answer_error(struct relay_req *q, int status, const char *message)
 {
-	if (response_error(&q->io->out, status, message, q->p.head_request) <
-	    0)
+	if (response_error(&q->io->out, status, message, q->p.head_request) < 0)
 		return -1;
 	q->status = status;
 	return 0;

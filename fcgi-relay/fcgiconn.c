@@ -77,7 +77,8 @@ int fconn_input_waiting(int fd)
 
 static void set_rcvtimeo(int fd, long long ms)
 {
-	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	struct timeval tv = {(time_t)(ms / 1000),
+	                     (suseconds_t)(ms % 1000) * 1000};
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }

@@ -105,7 +105,7 @@ int listen_open(const char *spec)
 	return spec[0] == '/' ? listen_unix(spec) : listen_tcp(spec);
 }
 
-static int g_per_conn = 1;           /* Unix socket: set on each conn */
+static int g_per_conn = 1;            /* Unix socket: set on each conn */
 static struct timeval g_head_timeout; /* request_head_timeout */
 
 /* The receive timeout bounds how long a peer may take to send a

@@ -128,11 +128,10 @@ static void usage(FILE *f)
 	for (k = 0; k < SET_COUNT; k++)
 		fprintf(f, "  %-20s %s\n", settings_name((enum setting_key)k),
 		        settings_help((enum setting_key)k));
-	fprintf(
-	    f, "\n  --check              validate the settings, print them "
-	       "with their\n"
-	       "                       source, try the agent; exit 1 on "
-	       "error\n");
+	fprintf(f, "\n  --check              validate the settings, print them "
+	           "with their\n"
+	           "                       source, try the agent; exit 1 on "
+	           "error\n");
 }
 
 static int is_cgi_request(void)

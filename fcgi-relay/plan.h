@@ -20,7 +20,7 @@ struct plan {
 	int expect_body;           /* a body is streamed to the agent */
 	int has_length;            /* CONTENT_LENGTH given */
 	unsigned long long length; /* its value */
-	const char *detail; /* static text for the log, on failure */
+	const char *detail;        /* static text for the log, on failure */
 	struct base_url agent;
 	struct client_base cb; /* where the client reached us: Location */
 	/* The large buffers last, each filled from its start: a request

@@ -69,9 +69,8 @@ static int has_agent_params(char *const *envp)
  * settings; the copy is made only for requests that carry some, so the
  * common request reads the shared settings in place. NULL, or the
  * message naming the bad parameter (in msg). */
-static const char *request_settings(struct relay_worker *w,
-                                    struct relay_req *q, char *msg,
-                                    size_t msglen)
+static const char *request_settings(struct relay_worker *w, struct relay_req *q,
+                                    char *msg, size_t msglen)
 {
 	if (!q->io->per_request_params || !has_agent_params(q->rv.envp))
 		return NULL;
@@ -79,8 +78,7 @@ static const char *request_settings(struct relay_worker *w,
 		return "out of memory";
 	memcpy(w->own, w->base, sizeof(*w->own));
 	q->s = w->own;
-	if (settings_load_env(w->own, q->rv.envp, SRC_REQUEST, msg, msglen) <
-	    0)
+	if (settings_load_env(w->own, q->rv.envp, SRC_REQUEST, msg, msglen) < 0)
 		return msg;
 	return NULL;
 }
@@ -88,8 +86,8 @@ static const char *request_settings(struct relay_worker *w,
 /* The log lines and the drain are kept out of relay_serve's frame
  * (noinline): their buffers would push every frame below it, libcurl's
  * and the callbacks', deeper into each worker's stack for good. */
-static __attribute__((noinline)) void
-log_failure(const struct relay_req *q, CURLcode rc, int status)
+static __attribute__((noinline)) void log_failure(const struct relay_req *q,
+                                                  CURLcode rc, int status)
 {
 	char mesc[METHOD_MAX * 4 + 8], uesc[LOG_URI_MAX], desc[512], code[8];
 	const char *d = q->detail != NULL ? q->detail : "";
@@ -108,9 +106,9 @@ log_failure(const struct relay_req *q, CURLcode rc, int status)
 	        rc != CURLE_OK ? curl_easy_strerror(rc) : "",
 	        rc != CURLE_OK && q->errbuf[0] ? "; " : "",
 	        rc != CURLE_OK ? q->errbuf : "", rc != CURLE_OK ? ")" : "",
-	        status != 0                  ? code
+	        status != 0                ? code
 	        : q->phase == PHASE_STREAM ? "response cut"
-	                                     : "no answer",
+	                                   : "no answer",
 	        relay_now_ms() - q->start_ms);
 }
 
@@ -152,8 +150,7 @@ static __attribute__((noinline)) int drain(struct relay_req *q)
 		              ? budget
 		              : (unsigned long long)got;
 	}
-	return q->body_eof ||
-	               (q->p.has_length && q->body_read == q->p.length)
+	return q->body_eof || (q->p.has_length && q->body_read == q->p.length)
 	           ? 0
 	           : -1;
 }
@@ -192,8 +189,8 @@ static CURLcode relay_run(struct relay_req *q)
 		return CURLE_OK;
 	}
 	/* the body is read by the transfer from here on */
-	q->body_eof = !q->p.expect_body ||
-	              (q->p.has_length && q->p.length == 0);
+	q->body_eof =
+	    !q->p.expect_body || (q->p.has_length && q->p.length == 0);
 	q->phase = PHASE_WAIT_HEAD;
 	rc = transfer_run(q);
 	q->cause = cause_from_transfer((int)rc, &q->xf);

@@ -132,8 +132,7 @@ static int conn_unclean(const struct agent_conn *a)
 {
 	struct pollfd p = {a->fd, POLLIN | POLLRDHUP, 0};
 
-	return a->fd != CURL_SOCKET_BAD && poll(&p, 1, 0) > 0 &&
-	       p.revents != 0;
+	return a->fd != CURL_SOCKET_BAD && poll(&p, 1, 0) > 0 && p.revents != 0;
 }
 
 /* ---- libcurl callbacks; userdata is the struct relay_req ---- */
@@ -357,14 +356,14 @@ static void set_fixed_options(CURL *c, const struct relay_req *q)
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 	                 (long)settings_num(s, SET_CONNECT_TIMEOUT));
-	curl_easy_setopt(
-	    c, CURLOPT_MAXAGE_CONN,
-	    (long)(settings_num(s, SET_KEEPALIVE_MAX_AGE) / 1000));
+	curl_easy_setopt(c, CURLOPT_MAXAGE_CONN,
+	                 (long)(settings_num(s, SET_KEEPALIVE_MAX_AGE) / 1000));
 	if (settings_isset(s, SET_AGENT_SOCKET))
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH,
 		                 settings_str(s, SET_AGENT_SOCKET));
 	if (settings_isset(s, SET_CA_FILE))
-		curl_easy_setopt(c, CURLOPT_CAINFO, settings_str(s, SET_CA_FILE));
+		curl_easy_setopt(c, CURLOPT_CAINFO,
+		                 settings_str(s, SET_CA_FILE));
 }
 
 static void set_callbacks(CURL *c, struct relay_req *q)
@@ -417,9 +416,9 @@ static int may_retry(CURL *c, const struct relay_req *q, CURLcode rc)
 {
 	long connects = 1;
 
-	if (q->phase == PHASE_STREAM || q->rh.status != 0 ||
-	    q->body_read > 0 || q->xf.client_gone || q->xf.head_error ||
-	    q->xf.timed_out || q->xf.body_short || q->xf.body_too_large)
+	if (q->phase == PHASE_STREAM || q->rh.status != 0 || q->body_read > 0 ||
+	    q->xf.client_gone || q->xf.head_error || q->xf.timed_out ||
+	    q->xf.body_short || q->xf.body_too_large)
 		return 0;
 	if (rc == CURLE_COULDNT_CONNECT)
 		return 1;
@@ -462,7 +461,8 @@ static const char *transfer_detail(struct relay_req *q, CURLcode rc)
 		if (!settings_isset(q->s, SET_AGENT_SOCKET))
 			return NULL;
 		snprintf(q->detail_buf, sizeof(q->detail_buf),
-		         "agent_socket %s", settings_str(q->s, SET_AGENT_SOCKET));
+		         "agent_socket %s",
+		         settings_str(q->s, SET_AGENT_SOCKET));
 		return q->detail_buf;
 	default:
 		return NULL;

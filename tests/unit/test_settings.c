@@ -410,12 +410,12 @@ START_TEST(test_empty_value_resets)
 	char err[64];
 
 	settings_defaults(&s);
-	ck_assert_int_eq(settings_set(&s, SET_MAX_WORKERS, "8", 1, SRC_FILE, 1, err,
-	                              sizeof(err)),
+	ck_assert_int_eq(settings_set(&s, SET_MAX_WORKERS, "8", 1, SRC_FILE, 1,
+	                              err, sizeof(err)),
 	                 0);
-	ck_assert_int_eq(
-	    settings_set(&s, SET_MAX_WORKERS, "", 0, SRC_ENV, 0, err, sizeof(err)),
-	    0);
+	ck_assert_int_eq(settings_set(&s, SET_MAX_WORKERS, "", 0, SRC_ENV, 0,
+	                              err, sizeof(err)),
+	                 0);
 	ck_assert_int_eq(settings_num(&s, SET_MAX_WORKERS), 0);
 	ck_assert_int_eq(settings_set(&s, SET_AGENT_URL, "", 0, SRC_ENV, 0, err,
 	                              sizeof(err)),
