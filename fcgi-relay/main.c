@@ -92,19 +92,16 @@ static int agent_ready(const struct settings *s)
 static int serve_fastcgi(const struct settings *s)
 {
 	const char *listen_on = settings_str(s, SET_LISTEN);
-	int fd, rc;
+	int fd;
 
 	if (!agent_ready(s))
 		return 1;
 	if (listen_on[0] == '\0')
-		return pool_run(0, s); /* FCGI_LISTENSOCK_FILENO */
+		return pool_run(0, s, NULL); /* FCGI_LISTENSOCK_FILENO */
 	if ((fd = listen_open(listen_on)) < 0)
 		return 1;
 	log_msg("listening on %s", listen_on);
-	rc = pool_run(fd, s);
-	if (listen_on[0] == '/')
-		unlink(listen_on);
-	return rc;
+	return pool_run(fd, s, listen_on[0] == '/' ? listen_on : NULL);
 }
 
 /* ---- the command line ---- */

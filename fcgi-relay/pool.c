@@ -52,6 +52,7 @@ static struct {
 	 * instead of carrying a request nobody will serve. */
 	unsigned char *parked;
 	int parked_max;
+	const char *unlink_path; /* --listen's socket, removed at the end */
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER,
        .changed = PTHREAD_COND_INITIALIZER,
        .wake = {-1, -1},
@@ -398,12 +399,24 @@ static void begin_stop(int sig)
 			shutdown(fd, SHUT_RDWR);
 			g.parked[fd] = 0;
 		}
+	pthread_cond_broadcast(&g.changed);
 	pthread_mutex_unlock(&g.lock);
 	log_msg("signal %d: listener closed, finishing %d request(s) in "
 	        "flight (at most %lld ms)",
 	        sig, busy, settings_num(g.s, SET_SHUTDOWN_TIMEOUT));
 	if (write(g.wake[1], "x", 1) < 0)
 		log_msg("wake pipe: %s", strerror(errno));
+}
+
+/* Ends the process now, with requests still in flight: after
+ * shutdown_timeout, or at a second stop signal. Not exit(): libcurl's
+ * and libc's teardown would run under the workers still using them. */
+static void exit_now(const char *why, int left)
+{
+	log_msg("%s: %d request(s) cut", why, left);
+	if (g.unlink_path != NULL)
+		unlink(g.unlink_path);
+	_exit(0);
 }
 
 static void *signal_main(void *arg)
@@ -414,13 +427,17 @@ static void *signal_main(void *arg)
 	for (;;) {
 		if (sigwait(&g_sigs, &sig) != 0)
 			continue;
-		if (stop_signal(sig))
-			break;
-		log_msg("signal %d ignored (%s)", sig,
-		        sig == SIGHUP ? "no reload: restart to apply settings"
-		                      : "not used by fcgi-relay");
+		if (!stop_signal(sig))
+			log_msg("signal %d ignored (%s)", sig,
+			        sig == SIGHUP
+			            ? "no reload: restart to apply settings"
+			            : "not used by fcgi-relay");
+		else if (!__atomic_load_n(&g.stopping, __ATOMIC_RELAXED))
+			begin_stop(sig);
+		else
+			exit_now("second stop signal",
+			         __atomic_load_n(&g.busy, __ATOMIC_RELAXED));
 	}
-	begin_stop(sig);
 	return NULL;
 }
 
@@ -486,34 +503,41 @@ static int wait_workers(void)
 	return left;
 }
 
-int pool_run(int listen_fd, const struct settings *s)
+int pool_run(int listen_fd, const struct settings *s, const char *unlink_path)
 {
 	pthread_t sigtid;
 	int i, left;
 
-	if (pool_open(listen_fd, s) < 0)
+	g.unlink_path = unlink_path;
+	if (pool_open(listen_fd, s) < 0 ||
+	    pthread_create(&sigtid, &g.attr, signal_main, NULL) != 0) {
+		if (unlink_path != NULL)
+			unlink(unlink_path);
 		return 1;
-	if (pthread_create(&sigtid, NULL, signal_main, NULL) != 0)
-		return 1;
+	}
 	log_msg("serving FastCGI; agent %s%s%s; up to %d requests at once "
-	        "(max_workers%s)",
+	        "(%s)",
 	        settings_str(s, SET_AGENT_URL)[0] != '\0'
 	            ? settings_str(s, SET_AGENT_URL)
 	            : "not set (only per-request agent_url works)",
 	        settings_isset(s, SET_AGENT_SOCKET) ? " via " : "",
 	        settings_str(s, SET_AGENT_SOCKET), g.cap,
-	        settings_num(s, SET_MAX_WORKERS) > 0 ? "" : " derived");
+	        settings_num(s, SET_MAX_WORKERS) > 0
+	            ? "max_workers"
+	            : "max_workers derived from the descriptor limit");
 	pthread_mutex_lock(&g.lock);
 	g.workers = WORKER_SPARE;
 	pthread_mutex_unlock(&g.lock);
 	for (i = 0; i < WORKER_SPARE; i++)
 		spawn_worker();
-	pthread_join(sigtid, NULL); /* returns once a stop signal came */
-	left = wait_workers();
-	if (left > 0) {
-		log_msg("shutdown_timeout passed: %d request(s) cut", left);
-		return 0;
-	}
+	pthread_mutex_lock(&g.lock);
+	while (!g.stopping) /* begin_stop, in the signal thread, wakes this */
+		pthread_cond_wait(&g.changed, &g.lock);
+	pthread_mutex_unlock(&g.lock);
+	if ((left = wait_workers()) > 0)
+		exit_now("shutdown_timeout passed", left);
 	transfer_cleanup();
+	if (unlink_path != NULL)
+		unlink(unlink_path);
 	return 0;
 }

@@ -18,7 +18,9 @@ int pool_cap(const struct settings *s);
 
 /* Serves FastCGI connections accepted on listen_fd until SIGTERM, SIGINT,
  * SIGQUIT or SIGUSR1, then lets requests in flight finish for up to
- * shutdown_timeout. 0 on a clean stop. */
-int pool_run(int listen_fd, const struct settings *s);
+ * shutdown_timeout (a second stop signal ends them at once). Removes
+ * unlink_path (the --listen socket, or NULL) at the end. 0 on a stop
+ * (also when it had to cut requests), 1 when it could not start. */
+int pool_run(int listen_fd, const struct settings *s, const char *unlink_path);
 
 #endif
