@@ -313,6 +313,7 @@ static void serve_one(struct worker *w)
 	io.flush = fcgi_flush;
 	io.peer_fd = w->req.ipcFd;
 	io.half_close_is_gone = 1;
+	io.cgi = 0;
 	if (g_limit_busy && busy_enter())
 		r = relay_busy(w->req.envp, &io);
 	else
@@ -605,6 +606,7 @@ static int serve_cgi(void)
 	io.flush = NULL;
 	io.peer_fd = STDOUT_FILENO;
 	io.half_close_is_gone = 0;
+	io.cgi = 1;
 	if (relay_worker_init(&rw, &g_settings) < 0) {
 		log_msg("out of memory");
 		response_error(&io.out, 500, "gateway misconfigured", 0);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "diaghook.h"
+#include "drain.h"
 #include "log.h"
 
 long long relay_now_ms(void)
@@ -430,34 +431,25 @@ static void log_access(const struct relay_req *q)
 	        q->status, q->bytes_out, relay_now_ms() - q->start_ms);
 }
 
-/* Reads and drops what is left of the body (bounded), so a kept
- * FastCGI connection stays in step and Apache mod_cgid keeps our answer. */
+/* Reads and drops what is left of the body (bounds by mode: drain.h), so
+ * a kept FastCGI connection stays in step and Apache mod_cgid keeps our
+ * answer. The body comes from the request itself: an early answer (400,
+ * 405, 413) may come before check_body looked at it. */
 static int drain(struct relay_req *q)
 {
-	char buf[16384];
-	unsigned long long budget = RELAY_DRAIN_MAX;
-	/* bounded in time too: a client sending a byte a second must not
-	 * keep this worker reading for its whole upload */
-	long long deadline = relay_now_ms() + RELAY_DRAIN_MS;
+	struct drain_body b;
+	int rc;
 
-	while (!q->body_eof && budget > 0 && relay_now_ms() < deadline) {
-		size_t want = sizeof(buf);
-		long got;
-
-		if (q->has_length && q->length - q->body_read < want)
-			want = (size_t)(q->length - q->body_read);
-		if (want == 0)
-			break;
-		got = q->io->read(q->io->rctx, buf, want);
-		if (got <= 0)
-			return got == 0 && !q->has_length ? 0 : -1;
-		q->body_read += (unsigned long long)got;
-		budget -= budget < (unsigned long long)got
-		              ? budget
-		              : (unsigned long long)got;
-	}
-	return q->body_eof || (q->has_length && q->body_read == q->length) ? 0
-	                                                                   : -1;
+	if (drain_body_init(&b, &q->rv) < 0)
+		return -1;
+	b.taken = q->body_read;
+	if (q->expect_body)
+		b.eof = q->body_eof;
+	rc = drain_rest(q->io->cgi ? DRAIN_CGI : DRAIN_FASTCGI, &b, q->io->read,
+	                q->io->rctx);
+	q->body_read = b.taken;
+	q->body_eof = b.eof;
+	return rc;
 }
 
 /* The one place a cause becomes an answer and a log line. */

@@ -40,6 +40,8 @@ struct relay_io {
 	 * CGI, where Apache mod_cgid shares one socket for stdin and stdout
 	 * and half-closes it as soon as the request body is sent. */
 	int half_close_is_gone;
+	/* Plain CGI: an unused body is read whole before exit (drain.h). */
+	int cgi;
 };
 
 /* Per-request state. Lives in the worker (it is large) and is reset at

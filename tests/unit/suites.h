@@ -16,5 +16,6 @@ Suite *resphead_suite(void);
 Suite *rewrite_suite(void);
 Suite *errmap_suite(void);
 Suite *diagnose_suite(void);
+Suite *drain_suite(void);
 
 #endif
