@@ -69,6 +69,10 @@
 #define CLOSE_LINGER_MS      100
 #define CLOSE_LINGER_POLL_MS 10
 
+/* fcgi-relay: how long a request loop (agent_url leading back to the
+ * relay, seen by its Via) is answered 508 without asking the agent. */
+#define VIA_LOOP_MEMORY_MS 30000
+
 /* fcgi-relay: --check gives the agent this long to answer. */
 #define CHECK_TIMEOUT_MS 3000
 

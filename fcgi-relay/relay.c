@@ -10,6 +10,7 @@
 
 #include "diaghook.h"
 #include "drain.h"
+#include "via.h"
 #include "log.h"
 
 long long relay_now_ms(void)
@@ -174,7 +175,7 @@ static enum relay_cause build_target(struct relay_req *q)
 
 static enum relay_cause build_headers(struct relay_req *q)
 {
-	char host[sizeof(q->agent.host) + 8];
+	char host[sizeof(q->agent.host) + 8], via[VIA_PSEUDONYM_SIZE];
 	struct hdr_opts o;
 	unsigned dflt = q->agent.https ? 443u : 80u;
 
@@ -188,9 +189,18 @@ static enum relay_cause build_headers(struct relay_req *q)
 	o.fwd =
 	    (enum forwarded_style)settings_num(&q->s, SET_FORWARDED_HEADERS);
 	o.trust_forwarded = (int)settings_num(&q->s, SET_TRUST_FORWARDED);
+	o.via = via_pseudonym(settings_str(&q->s, SET_AGENT_URL), via);
+	if (via_loop_known(via)) {
+		q->detail = "agent_url led back to this relay lately (Via)";
+		return CAUSE_LOOP;
+	}
 	q->detail = headers_build(&q->rv, &o, &q->hl);
 	if (q->detail == NULL)
 		return CAUSE_OK;
+	if (q->hl.status == 508) {
+		via_loop_seen(via);
+		return CAUSE_LOOP;
+	}
 	return q->hl.status == 431 ? CAUSE_HEADERS_TOO_LARGE
 	                           : CAUSE_BAD_REQUEST;
 }
