@@ -388,7 +388,7 @@ START_TEST(test_build)
 	const struct build_row *r = &build_rows[_i];
 	struct reqview rv = {r->env};
 	struct hdr_opts o = {"agent:8080", r->preserve,
-	                     (enum forwarded_style)r->fwd, r->trust};
+	                     (enum forwarded_style)r->fwd, r->trust, NULL};
 	const char *err = headers_build(&rv, &o, &list);
 	char got[4096];
 
@@ -412,7 +412,7 @@ START_TEST(test_build_limits)
 	static char names[REQ_HEADER_COUNT_MAX + 8][24];
 	static char *env[REQ_HEADER_COUNT_MAX + 8];
 	struct reqview rv = {env};
-	struct hdr_opts o = {"agent", 0, FWD_NONE, 0};
+	struct hdr_opts o = {"agent", 0, FWD_NONE, 0, NULL};
 	size_t i;
 
 	memcpy(big, "HTTP_X_BIG=", 11);
