@@ -11,6 +11,7 @@
 
 #include "selfcheck.h"
 #include "diagnose.h"
+#include "drain.h"
 #include "log.h"
 #include "redirect.h"
 #include "response.h"
@@ -42,37 +43,27 @@ static void usage(FILE *f)
 	           "redirects; exit 1 on error\n");
 }
 
+static long stdin_read(void *ctx, char *buf, size_t n)
+{
+	ssize_t got;
+
+	(void)ctx;
+	do
+		got = read(STDIN_FILENO, buf, n);
+	while (got < 0 && errno == EINTR);
+	return got < 0 ? -1 : (long)got;
+}
+
 /* Apache mod_cgid can drop the answer of a program that exits without
- * reading its request body, so read and discard it (bounded). Returns -1
- * for a CONTENT_LENGTH that is not a plain decimal number. */
+ * reading its request body, so read and discard it (drain.h bounds it).
+ * Returns -1 for a CONTENT_LENGTH that is not a plain decimal number. */
 static int drain_body(const struct reqview *r)
 {
-	const char *cl = req_get0(r, "CONTENT_LENGTH");
-	unsigned long long want = 0;
-	char buf[16384];
-	size_t i;
+	struct drain_body b;
 
-	for (i = 0; cl[i] != '\0'; i++) {
-		if (cl[i] < '0' || cl[i] > '9' || i >= 19)
-			return -1;
-		want = want * 10 + (unsigned)(cl[i] - '0');
-	}
-	/* A chunked body comes without CONTENT_LENGTH: read to EOF then. */
-	if (i == 0 && req_get(r, "HTTP_TRANSFER_ENCODING") != NULL)
-		want = REDIRECT_DRAIN_MAX;
-	if (want > REDIRECT_DRAIN_MAX)
-		want = REDIRECT_DRAIN_MAX;
-	while (want > 0) {
-		ssize_t n =
-		    read(STDIN_FILENO, buf,
-		         want < sizeof(buf) ? (size_t)want : sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		want -= (unsigned long long)n;
-	}
+	if (drain_body_init(&b, r) < 0)
+		return -1;
+	drain_rest(DRAIN_CGI, &b, stdin_read, NULL);
 	return 0;
 }
 

@@ -24,10 +24,14 @@
 /* Longest request method token the relay forwards. */
 #define METHOD_MAX 32
 
-/* Request body cgi-redirect reads and discards before answering (Apache
- * mod_cgid can lose the answer of a program that exits without reading
- * its body); beyond this it stops reading and answers anyway. */
-#define REDIRECT_DRAIN_MAX (16L * 1024 * 1024)
+/* Request body a CGI program (cgi-redirect, fcgi-relay as CGI) reads and
+ * discards when it answers without using it: Apache mod_cgid loses the
+ * answer of a program that exits with its body unread. One request per
+ * process, so the bounds are generous; beyond them the answer goes out
+ * anyway (and may be lost). A read that blocks is bounded by the web
+ * server's own timeout (Apache Timeout, lighttpd server.max-read-idle). */
+#define CGI_DRAIN_MAX (64LL * 1024 * 1024)
+#define CGI_DRAIN_MS  30000
 
 /* Logged request URIs are escaped and cut to this many bytes. */
 #define LOG_URI_MAX 512
@@ -49,10 +53,11 @@
 /* fcgi-relay: Connection tokens remembered per request. */
 #define CONN_TOKENS_MAX 16
 
-/* fcgi-relay: request body bytes read and thrown away after an early
- * answer (400/413/502 before the body was used) so a kept FastCGI
- * connection stays in step; beyond this the connection is closed. */
-#define RELAY_DRAIN_MAX (1024L * 1024)
+/* fcgi-relay under FastCGI: request body bytes read and thrown away after
+ * an early answer (400/413/502 before the body was used) so a kept FastCGI
+ * connection stays in step; beyond this the connection is closed, which
+ * the FastCGI web servers handle (the worker is needed elsewhere). */
+#define RELAY_DRAIN_MAX (1024LL * 1024)
 
 /* ... and for at most this long; then the connection is closed instead. */
 #define RELAY_DRAIN_MS 1000
@@ -63,6 +68,10 @@
  * close waits for 2 s of silence, which a slow uploader never gives. */
 #define CLOSE_LINGER_MS      100
 #define CLOSE_LINGER_POLL_MS 10
+
+/* fcgi-relay: how long a request loop (agent_url leading back to the
+ * relay, seen by its Via) is answered 508 without asking the agent. */
+#define VIA_LOOP_MEMORY_MS 30000
 
 /* fcgi-relay: --check gives the agent this long to answer. */
 #define CHECK_TIMEOUT_MS 3000

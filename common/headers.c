@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "host.h"
+#include "via.h"
 
 static int name_in(const char *name, size_t len, const char *const *list)
 {
@@ -221,7 +222,8 @@ static int forwarded_param_skip(const char *name, size_t len, const char *conn,
 }
 
 /* HTTP_* parameters, in the order the web server sent them. */
-static void add_client_fields(struct builder *b, const struct reqview *r)
+static void add_client_fields(struct builder *b, const struct reqview *r,
+                              const struct hdr_opts *o)
 {
 	const char *conn = req_get0(r, "HTTP_CONNECTION");
 	size_t conn_len = strlen(conn), i;
@@ -242,6 +244,9 @@ static void add_client_fields(struct builder *b, const struct reqview *r)
 		}
 		if (forwarded_param_skip(name, (size_t)nlen, conn, conn_len))
 			continue;
+		if (o->via != NULL &&
+		    ascii_eq_nocase(name, (size_t)nlen, "Via"))
+			continue; /* extended in add_via */
 		add(b, name, (size_t)nlen, eq + 1, strlen(eq + 1));
 	}
 	/* Apache hides Authorization from CGI unless told; the mod_rewrite
@@ -366,6 +371,52 @@ static void add_relay_fields(struct builder *b, const struct reqview *r,
 		add_str(b, "Forwarded", prior(r, o, "HTTP_FORWARDED"));
 }
 
+/* "1.1" from SERVER_PROTOCOL "HTTP/1.1" (RFC 9110 §7.6.3 drops the
+ * name HTTP); anything odd is said as 1.1. */
+static const char *via_protocol(const struct reqview *r)
+{
+	const char *p = req_get0(r, "SERVER_PROTOCOL");
+	size_t i;
+
+	if (strncmp(p, "HTTP/", 5) != 0 || p[5] == '\0')
+		return "1.1";
+	for (i = 5; p[i] != '\0'; i++)
+		if (i > 12 || !((p[i] >= '0' && p[i] <= '9') || p[i] == '.'))
+			return "1.1";
+	return p + 5;
+}
+
+/* RFC 9110 §7.6.3: each proxy appends its own element to the Via it got.
+ * A Via the client's Connection lists is hop-by-hop and not extended. */
+static void add_via(struct builder *b, const struct reqview *r,
+                    const struct hdr_opts *o)
+{
+	const char *before = req_get(r, "HTTP_VIA");
+	const char *conn = req_get0(r, "HTTP_CONNECTION");
+	char v[REQ_HEADER_LINE_MAX];
+	int n;
+
+	if (before != NULL &&
+	    (before[0] == '\0' ||
+	     header_in_connection(conn, strlen(conn), "Via", 3)))
+		before = NULL;
+	n = snprintf(v, sizeof(v), "%s%s%s %s", before != NULL ? before : "",
+	             before != NULL ? ", " : "", via_protocol(r), o->via);
+	if (n < 0 || (size_t)n >= sizeof(v)) {
+		b->full = 1;
+		return;
+	}
+	add_str(b, "Via", v);
+}
+
+static int came_back(const struct reqview *r, const struct hdr_opts *o)
+{
+	const char *via = req_get(r, "HTTP_VIA");
+
+	return o->via != NULL && via != NULL &&
+	       via_lists(via, strlen(via), o->via);
+}
+
 const char *headers_build(const struct reqview *r, const struct hdr_opts *o,
                           struct hdr_list *out)
 {
@@ -373,10 +424,17 @@ const char *headers_build(const struct reqview *r, const struct hdr_opts *o,
 
 	out->len = 0;
 	out->count = 0;
+	if (came_back(r, o)) {
+		out->status = 508;
+		return "request came back through this relay (Via): agent_url "
+		       "leads to this web server";
+	}
 	out->status = 400;
-	add_client_fields(&b, r);
+	add_client_fields(&b, r, o);
 	if (!b.bad)
 		add_relay_fields(&b, r, o);
+	if (!b.bad && o->via != NULL)
+		add_via(&b, r, o);
 	if (b.bad)
 		return "invalid header field in request";
 	if (b.full) {

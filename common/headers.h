@@ -15,6 +15,9 @@ struct hdr_opts {
 	int preserve_host;      /* send the client's Host instead */
 	enum forwarded_style fwd;
 	int trust_forwarded; /* extend client X-Forwarded-For/Forwarded */
+	/* The relay's Via received-by (via.h), or NULL: the client's Via
+	 * passes unchanged. */
+	const char *via;
 };
 
 /* The header lines, each "Name: value" or "Name;" (an empty value in
@@ -55,8 +58,11 @@ const char *request_host_value(const struct reqview *r, char *buf,
 /* Every header for the agent: HTTP_* parameters mapped to names without
  * hop-by-hop fields, Expect, Proxy, framing and the fields the relay sets;
  * Authorization also from REDIRECT_HTTP_AUTHORIZATION; Content-Type;
- * Host; forwarding fields. Expect is never passed: the web server
- * already answered it. Returns NULL, or a static message with out->status. */
+ * Host; forwarding fields; with o->via, the client's Via with the relay's
+ * element appended. Expect is never passed: the web server already
+ * answered it. Returns NULL, or a static message with out->status: 400,
+ * 431, or 508 when the client's Via already lists o->via (the request
+ * came back through this relay: agent_url leads to its own web server). */
 const char *headers_build(const struct reqview *r, const struct hdr_opts *o,
                           struct hdr_list *out);
 

@@ -247,24 +247,68 @@ static int listed_in_connection(const struct resphead *h, const char *name,
 	return 0;
 }
 
+/* Every field that steers the web server instead of informing the
+ * client, in one list: a field passed on from the agent would let it (and
+ * whoever it reflects) send local files, redirect internally or throttle
+ * the download. */
+enum steer_match {
+	STEER_NAME,   /* this name */
+	STEER_PREFIX, /* any name starting so */
+	STEER_ON_200, /* this name on a 200 */
+	STEER_VALUE   /* this name with a value starting with .value */
+};
+
+struct steer_field {
+	const char *name;
+	enum steer_match how;
+	const char *value;
+};
+
+static const struct steer_field steering[] = {
+    /* RFC 3875 §6.3.3: the CGI status; the relay writes its own */
+    {"Status", STEER_NAME, NULL},
+    /* nginx: X-Accel-Redirect, -Buffering, -Limit-Rate, -Charset ... */
+    {"X-Accel-", STEER_PREFIX, NULL},
+    /* Apache mod_xsendfile, lighttpd X-Sendfile and X-Sendfile2 */
+    {"X-Sendfile", STEER_PREFIX, NULL},
+    /* lighttpd: send-file, send-tempfile (sends, then deletes a file),
+     * KBytes-per-second (throttles the connection), and any later one */
+    {"X-LIGHTTPD-", STEER_PREFIX, NULL},
+    /* RFC 3875 §6.2.2: Apache and lighttpd make a local path on a 200
+     * an internal redirect */
+    {"Location", STEER_ON_200, NULL},
+    /* Apache before 2.4.60 chose a handler from it (CVE-2024-38476) */
+    {"Content-Type", STEER_VALUE, "proxy:"},
+};
+
+static int steers_server(int status, const char *name, size_t nlen,
+                         const char *value, size_t vlen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(steering) / sizeof(steering[0]); i++) {
+		const struct steer_field *f = &steering[i];
+
+		if (f->how == STEER_PREFIX
+		        ? !ascii_prefix_nocase(name, nlen, f->name)
+		        : !ascii_eq_nocase(name, nlen, f->name))
+			continue;
+		if (f->how == STEER_ON_200 && status != 200)
+			continue;
+		if (f->how == STEER_VALUE &&
+		    !ascii_prefix_nocase(value, vlen, f->value))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
 int resphead_field_allowed(const struct resphead *h, const char *name,
                            size_t nlen, const char *value, size_t vlen)
 {
-	/* Fields that steer the web server rather than inform the client:
-	 * RFC 3875 §6.3 (Status), nginx X-Accel-*, lighttpd and Apache
-	 * X-Sendfile and X-LIGHTTPD-send-file. */
-	if (ascii_eq_nocase(name, nlen, "Status") ||
-	    ascii_prefix_nocase(name, nlen, "X-Accel-") ||
-	    ascii_prefix_nocase(name, nlen, "X-Sendfile") ||
-	    ascii_eq_nocase(name, nlen, "X-LIGHTTPD-send-file"))
+	if (steers_server(h->status, name, nlen, value, vlen))
 		return 0;
 	if (header_is_hop_by_hop(name, nlen))
-		return 0;
-	if (h->status == 200 && ascii_eq_nocase(name, nlen, "Location"))
-		return 0;
-	/* Apache before 2.4.60 chose a handler from it (CVE-2024-38476). */
-	if (ascii_eq_nocase(name, nlen, "Content-Type") && vlen >= 6 &&
-	    ascii_eq_nocase(value, 6, "proxy:"))
 		return 0;
 	return !listed_in_connection(h, name, nlen);
 }

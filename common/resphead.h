@@ -38,10 +38,10 @@ void resphead_init(struct resphead *h);
 enum rh_result resphead_line(struct resphead *h, const char *line, size_t len);
 
 /* Whether a field of the final head may go to the web server: not
- * hop-by-hop, not Transfer-Encoding, not a CGI or web-server control
- * field (Status, X-Accel-*, X-Sendfile*, X-LIGHTTPD-send-file), no
- * Location on a 200 (Apache makes it a redirect), no "proxy:" handler
- * in Content-Type, not listed in the head's Connection field. */
+ * hop-by-hop, not Transfer-Encoding, not listed in the head's Connection
+ * field, and not one that steers the web server (the list in resphead.c:
+ * Status, X-Accel-*, X-Sendfile*, X-LIGHTTPD-* in any case, Location on
+ * a 200, a "proxy:" handler in Content-Type). */
 int resphead_field_allowed(const struct resphead *h, const char *name,
                            size_t nlen, const char *value, size_t vlen);
 

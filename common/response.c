@@ -43,6 +43,8 @@ const char *status_reason(int status)
 		return "Service Unavailable";
 	case 504:
 		return "Gateway Timeout";
+	case 508:
+		return "Loop Detected";
 	}
 	return "";
 }

@@ -65,6 +65,8 @@ int cause_status(enum relay_cause c)
 		return 503;
 	case CAUSE_TIMEOUT:
 		return 504;
+	case CAUSE_LOOP:
+		return 508; /* RFC 5842 §7.2 */
 	}
 	return 500;
 }
@@ -94,6 +96,8 @@ const char *cause_message(enum relay_cause c)
 		return "all workers busy, try again";
 	case CAUSE_TIMEOUT:
 		return "agent did not answer in time";
+	case CAUSE_LOOP:
+		return "request loop detected";
 	case CAUSE_CLIENT_BODY:
 		return "request body incomplete";
 	case CAUSE_CLIENT_GONE:

@@ -14,6 +14,7 @@ enum relay_cause {
 	CAUSE_BAD_RESPONSE,      /* 502: malformed, oversized, TLS, reset */
 	CAUSE_BUSY,              /* 503: every worker busy */
 	CAUSE_TIMEOUT,           /* 504: connect, first-byte or idle */
+	CAUSE_LOOP,              /* 508: came back through this relay (Via) */
 	CAUSE_CLIENT_BODY,       /* 400: the request body ended early */
 	CAUSE_CLIENT_GONE        /* none: nobody is left to answer */
 };

@@ -282,7 +282,7 @@ void fconn_io(struct fconn *c, struct relay_io *io)
 	io->flush = fconn_flush;
 	io->peer_fd = c->req.ipcFd;
 	io->half_close_is_gone = 1;
-	io->per_request_params = 1;
+	io->cgi = 0;
 }
 
 /* Ends a request whose body was left unread. Unread body records would

@@ -47,7 +47,7 @@ static int serve_cgi(const struct settings *s)
 	io.flush = NULL;
 	io.peer_fd = STDOUT_FILENO;
 	io.half_close_is_gone = 0;
-	io.per_request_params = 0;
+	io.cgi = 1;
 	if (relay_worker_init(&rw, s) < 0) {
 		log_msg("out of memory");
 		response_error(&io.out, 500, "gateway misconfigured", 0);

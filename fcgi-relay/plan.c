@@ -123,9 +123,12 @@ static enum relay_cause plan_headers(struct plan *p, const struct reqview *rv,
 	o.preserve_host = (int)settings_num(s, SET_PRESERVE_HOST);
 	o.fwd = (enum forwarded_style)settings_num(s, SET_FORWARDED_HEADERS);
 	o.trust_forwarded = (int)settings_num(s, SET_TRUST_FORWARDED);
+	o.via = via_pseudonym(settings_str(s, SET_AGENT_URL), p->via);
 	p->detail = headers_build(rv, &o, &p->hl);
 	if (p->detail == NULL)
 		return CAUSE_OK;
+	if (p->hl.status == 508)
+		return CAUSE_LOOP;
 	return p->hl.status == 431 ? CAUSE_HEADERS_TOO_LARGE
 	                           : CAUSE_BAD_REQUEST;
 }
@@ -140,6 +143,7 @@ void plan_reset(struct plan *p)
 	p->has_length = 0;
 	p->length = 0;
 	p->url[0] = '\0';
+	p->via[0] = '\0';
 	p->detail = NULL;
 }
 

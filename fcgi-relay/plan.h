@@ -12,15 +12,17 @@
 #include "settings.h"
 #include "target.h"
 #include "url.h"
+#include "via.h"
 
 struct plan {
 	char method[METHOD_MAX + 1];
-	int head_request;          /* HEAD: no body comes back */
-	int idempotent;            /* RFC 9110 §9.2.2: may be sent again */
-	int expect_body;           /* a body is streamed to the agent */
-	int has_length;            /* CONTENT_LENGTH given */
-	unsigned long long length; /* its value */
-	const char *detail;        /* static text for the log, on failure */
+	int head_request;             /* HEAD: no body comes back */
+	int idempotent;               /* RFC 9110 §9.2.2: may be sent again */
+	int expect_body;              /* a body is streamed to the agent */
+	int has_length;               /* CONTENT_LENGTH given */
+	unsigned long long length;    /* its value */
+	const char *detail;           /* static text for the log, on failure */
+	char via[VIA_PSEUDONYM_SIZE]; /* this relay's Via received-by */
 	struct base_url agent;
 	struct client_base cb; /* where the client reached us: Location */
 	/* The large buffers last, each filled from its start: a request
@@ -34,7 +36,9 @@ struct plan {
 void plan_reset(struct plan *p);
 
 /* Fills p for the request rv under settings s. CAUSE_OK, or the first
- * reason the request cannot be relayed with p->detail naming it. */
+ * reason the request cannot be relayed with p->detail naming it;
+ * CAUSE_LOOP when the request already came through this relay (its Via
+ * lists p->via). */
 enum relay_cause plan_build(struct plan *p, const struct reqview *rv,
                             const struct settings *s);
 

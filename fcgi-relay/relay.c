@@ -9,8 +9,10 @@
 
 #include "answer.h"
 #include "diaghook.h"
+#include "drain.h"
 #include "log.h"
 #include "transfer.h"
+#include "via.h"
 
 int relay_worker_init(struct relay_worker *w, const struct settings *base)
 {
@@ -72,7 +74,7 @@ static int has_agent_params(char *const *envp)
 static const char *request_settings(struct relay_worker *w, struct relay_req *q,
                                     char *msg, size_t msglen)
 {
-	if (!q->io->per_request_params || !has_agent_params(q->rv.envp))
+	if (q->io->cgi || !has_agent_params(q->rv.envp))
 		return NULL;
 	if (w->own == NULL && (w->own = malloc(sizeof(*w->own))) == NULL)
 		return "out of memory";
@@ -124,35 +126,25 @@ static __attribute__((noinline)) void log_access(const struct relay_req *q)
 	        q->status, q->bytes_out, relay_now_ms() - q->start_ms);
 }
 
-/* Reads and drops what is left of the body (bounded), so a kept
- * FastCGI connection stays in step and Apache mod_cgid keeps our answer. */
+/* Reads and drops what is left of the body (bounds by mode: drain.h), so
+ * a kept FastCGI connection stays in step and Apache mod_cgid keeps our
+ * answer. The body comes from the request itself: an early answer (400,
+ * 405, 413) may come before the plan looked at it. */
 static __attribute__((noinline)) int drain(struct relay_req *q)
 {
-	char buf[4096];
-	unsigned long long budget = RELAY_DRAIN_MAX;
-	/* bounded in time too: a client sending a byte a second must not
-	 * keep this worker reading for its whole upload */
-	long long deadline = relay_now_ms() + RELAY_DRAIN_MS;
+	struct drain_body b;
+	int rc;
 
-	while (!q->body_eof && budget > 0 && relay_now_ms() < deadline) {
-		size_t want = sizeof(buf);
-		long got;
-
-		if (q->p.has_length && q->p.length - q->body_read < want)
-			want = (size_t)(q->p.length - q->body_read);
-		if (want == 0)
-			break;
-		got = q->io->read(q->io->rctx, buf, want);
-		if (got <= 0)
-			return got == 0 && !q->p.has_length ? 0 : -1;
-		q->body_read += (unsigned long long)got;
-		budget -= budget < (unsigned long long)got
-		              ? budget
-		              : (unsigned long long)got;
-	}
-	return q->body_eof || (q->p.has_length && q->body_read == q->p.length)
-	           ? 0
-	           : -1;
+	if (drain_body_init(&b, &q->rv) < 0)
+		return -1;
+	b.taken = q->body_read;
+	if (q->p.expect_body)
+		b.eof = q->body_eof;
+	rc = drain_rest(q->io->cgi ? DRAIN_CGI : DRAIN_FASTCGI, &b, q->io->read,
+	                q->io->rctx);
+	q->body_read = b.taken;
+	q->body_eof = b.eof;
+	return rc;
 }
 
 /* The one place a cause becomes an answer and a log line. */
@@ -184,13 +176,23 @@ static CURLcode relay_run(struct relay_req *q)
 {
 	CURLcode rc;
 
-	if ((q->cause = plan_build(&q->p, &q->rv, q->s)) != CAUSE_OK) {
+	q->cause = plan_build(&q->p, &q->rv, q->s);
+	/* What of the body is still unread, also for an early answer: the
+	 * drain reads it (the transfer, when there is one, takes it first). */
+	q->body_eof =
+	    !q->p.expect_body || (q->p.has_length && q->p.length == 0);
+	if (q->cause == CAUSE_LOOP) {
+		via_loop_seen(q->p.via);
+	} else if (q->cause == CAUSE_OK && via_loop_known(q->p.via)) {
+		/* answered by the first relay in the loop, without the agent:
+		 * a burst of looping requests would hold every worker */
+		q->cause = CAUSE_LOOP;
+		q->p.detail = "agent_url led back to this relay lately (Via)";
+	}
+	if (q->cause != CAUSE_OK) {
 		q->detail = q->p.detail;
 		return CURLE_OK;
 	}
-	/* the body is read by the transfer from here on */
-	q->body_eof =
-	    !q->p.expect_body || (q->p.has_length && q->p.length == 0);
 	q->phase = PHASE_WAIT_HEAD;
 	rc = transfer_run(q);
 	q->cause = cause_from_transfer((int)rc, &q->xf);

@@ -42,10 +42,11 @@ struct relay_io {
 	 * CGI, where Apache mod_cgid shares one socket for stdin and stdout
 	 * and half-closes it as soon as the request body is sent. */
 	int half_close_is_gone;
-	/* Whether AGENT_* entries of the request are per-request parameters:
-	 * under FastCGI. Under CGI they are the process environment, read
-	 * once at start-up as the process's settings. */
-	int per_request_params;
+	/* Plain CGI: AGENT_* entries of the request are the process
+	 * environment, read once at start-up as the process's settings (per
+	 * request parameters exist only under FastCGI), and an unused body
+	 * is read whole before the answer (drain.h). */
+	int cgi;
 };
 
 /* How far a request got; each phase only moves forward. */

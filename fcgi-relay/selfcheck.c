@@ -10,6 +10,7 @@
 #include "host.h"
 #include "relay.h"
 #include "report.h"
+#include "via.h"
 
 static size_t discard(char *p, size_t size, size_t n, void *ud)
 {
@@ -17,11 +18,69 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+/* The agent's Server field, kept to tell a web server from an agent. */
+static size_t keep_server(char *p, size_t size, size_t n, void *ud)
+{
+	char *server = ud;
+	size_t len = size * n, v = 7;
+
+	if (len > 7 && ascii_prefix_nocase(p, len, "Server:")) {
+		while (v < len && (p[v] == ' ' || p[v] == '\t'))
+			v++;
+		while (len > v && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+			len--;
+		if (len - v < 64) {
+			memcpy(server, p + v, len - v);
+			server[len - v] = '\0';
+		}
+	}
+	return size * n;
+}
+
+/* What is knowable without a request: the relay cannot see the address
+ * its web server listens on, so it asks. The HEAD carries the relay's Via
+ * (via.h): when agent_url leads back through this relay, the relay there
+ * answers 508. A Server field naming a web server, or port 80/443 on
+ * loopback, only hints at it. */
+static void check_loop(struct report *rep, const struct base_url *u, long code,
+                       const char *server)
+{
+	static const char *const web_servers[] = {"Apache", "lighttpd", "nginx",
+	                                          NULL};
+	size_t i;
+
+	if (code == 508) {
+		report_error(rep,
+		             "agent_url leads back to this web server: the "
+		             "agent's address answered 508 Loop Detected "
+		             "to a request that carries this relay's Via");
+		return;
+	}
+	for (i = 0; web_servers[i] != NULL; i++)
+		if (ascii_prefix_nocase(server, strlen(server), web_servers[i]))
+			report_warning(
+			    rep,
+			    "agent_url is answered by a web server "
+			    "(Server: %s), not by the agent: if it is "
+			    "the one running this relay, requests loop "
+			    "(each answered 508)",
+			    server);
+	if (u->loopback && (u->port == 80 || u->port == 443))
+		report_warning(rep,
+		               "agent_url is port %u on this machine, where a "
+		               "web server usually listens: if it is the one "
+		               "running this relay, requests loop",
+		               u->port);
+}
+
 /* A HEAD of the agent's prefix with the relay's own pinned options. */
 static void check_reach(struct report *rep, const struct settings *s,
                         const struct base_url *u)
 {
 	char url[SETTING_VALUE_MAX + 300], errbuf[CURL_ERROR_SIZE] = "";
+	char pseudonym[VIA_PSEUDONYM_SIZE], via[VIA_PSEUDONYM_SIZE + 16];
+	char server[64] = "";
+	struct curl_slist *hdrs = NULL;
 	CURL *c = curl_easy_init();
 	long code = 0;
 	CURLcode rc;
@@ -31,6 +90,12 @@ static void check_reach(struct report *rep, const struct settings *s,
 		report_error(rep, "cannot create a libcurl handle");
 		return;
 	}
+	snprintf(via, sizeof(via), "Via: 1.1 %s",
+	         via_pseudonym(settings_str(s, SET_AGENT_URL), pseudonym));
+	hdrs = curl_slist_append(NULL, via);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_server);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)server);
 	n = base_url_origin(u, url, sizeof(url));
 	if (n > 0)
 		snprintf(url + n, sizeof(url) - (size_t)n, "%s/", u->prefix);
@@ -53,12 +118,14 @@ static void check_reach(struct report *rep, const struct settings *s,
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 		fprintf(rep->f, "agent: HEAD %s answered %ld\n", url, code);
+		check_loop(rep, u, code, server);
 	} else {
 		report_error(rep, "agent: HEAD %s failed: %s%s%s", url,
 		             curl_easy_strerror(rc), errbuf[0] ? ": " : "",
 		             errbuf);
 	}
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
 }
 
 static void check_files(struct report *rep, const struct settings *s)

@@ -75,6 +75,8 @@ are written on the transport as they are and the connection is closed.
     x-accel-redirect X-Accel-Redirect on a 200
     x-sendfile       X-Sendfile on a 200
     x-lighttpd-send-file  X-LIGHTTPD-send-file on a 200
+    x-lighttpd       the X-LIGHTTPD-* fields that throttle (1 KB/s) and send
+                     a file (?file=PATH) on a 200 of ?size= bytes (100 KiB)
     location-200     a Location header on a 200
     upgrade-101      101 Switching Protocols nobody asked for
     head-body        Content-Length and a body, also when the method is HEAD
@@ -507,6 +509,19 @@ def _interim(request):
 
 
 RAW["interim"] = _interim
+
+
+def _x_lighttpd(request):
+    size = qnum(request, "size", 100 << 10, 0, 16 << 20, int)
+    path = request.query.get("file", "/nonexistent").encode("latin-1")
+    fields = [b"X-LIGHTTPD-KBytes-per-second: 1",
+              b"x-lighttpd-send-tempfile: " + path,
+              b"X-Lighttpd-Send-File: " + path,
+              b"X-LIGHTTPD-Future-Field: 1"]
+    return _ok_with(b"\r\n".join(fields), body=b"L" * size)
+
+
+RAW["x-lighttpd"] = _x_lighttpd
 
 
 async def raw(request):

@@ -17,5 +17,7 @@ Suite *rewrite_suite(void);
 Suite *errmap_suite(void);
 Suite *diagnose_suite(void);
 Suite *plan_suite(void);
+Suite *drain_suite(void);
+Suite *via_suite(void);
 
 #endif

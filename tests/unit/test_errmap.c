@@ -105,6 +105,7 @@ static const struct status_row status_rows[] = {
     {__LINE__, CAUSE_CONFIG, 500},
     {__LINE__, CAUSE_BUSY, 503},
     {__LINE__, CAUSE_TIMEOUT, 504},
+    {__LINE__, CAUSE_LOOP, 508},
 };
 
 /* Every status has a short fixed message without addresses. */

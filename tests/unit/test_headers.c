@@ -388,7 +388,7 @@ START_TEST(test_build)
 	const struct build_row *r = &build_rows[_i];
 	struct reqview rv = {r->env};
 	struct hdr_opts o = {"agent:8080", r->preserve,
-	                     (enum forwarded_style)r->fwd, r->trust};
+	                     (enum forwarded_style)r->fwd, r->trust, NULL};
 	const char *err = headers_build(&rv, &o, &list);
 	char got[4096];
 
@@ -412,7 +412,7 @@ START_TEST(test_build_limits)
 	static char names[REQ_HEADER_COUNT_MAX + 8][24];
 	static char *env[REQ_HEADER_COUNT_MAX + 8];
 	struct reqview rv = {env};
-	struct hdr_opts o = {"agent", 0, FWD_NONE, 0};
+	struct hdr_opts o = {"agent", 0, FWD_NONE, 0, NULL};
 	size_t i;
 
 	memcpy(big, "HTTP_X_BIG=", 11);
@@ -461,6 +461,88 @@ START_TEST(test_token)
 }
 END_TEST
 
+/* With the relay's Via received-by set ("fcgi-relay-me"): the client's Via
+ * extended (RFC 9110 §7.6.3), and a request listing it refused (508). */
+struct via_row {
+	int line;
+	char *env[8];
+	const char *want; /* the Via line; NULL: refused */
+	int status;
+};
+
+#define ME "fcgi-relay-me"
+
+static const struct via_row via_rows[] = {
+    {__LINE__, {BASE, NULL}, "Via: 1.1 " ME, 0},
+    {__LINE__, {BASE, "SERVER_PROTOCOL=HTTP/1.0", NULL}, "Via: 1.0 " ME, 0},
+    {__LINE__, {BASE, "SERVER_PROTOCOL=HTTP/2.0", NULL}, "Via: 2.0 " ME, 0},
+    {__LINE__, {BASE, "SERVER_PROTOCOL=INCLUDED", NULL}, "Via: 1.1 " ME, 0},
+    {__LINE__, {BASE, "SERVER_PROTOCOL=HTTP/1 1", NULL}, "Via: 1.1 " ME, 0},
+    {__LINE__,
+     {BASE, "HTTP_VIA=1.0 fred, 1.1 p.example (Apache/2.4)", NULL},
+     "Via: 1.0 fred, 1.1 p.example (Apache/2.4), 1.1 " ME,
+     0},
+    /* another relay (other host or agent) is no loop */
+    {__LINE__,
+     {BASE, "HTTP_VIA=1.1 fcgi-relay-other", NULL},
+     "Via: 1.1 fcgi-relay-other, 1.1 " ME,
+     0},
+    {__LINE__,
+     {BASE, "HTTP_VIA=1.1 x (" ME ")", NULL},
+     "Via: 1.1 x (" ME "), 1.1 " ME,
+     0},
+    {__LINE__,
+     {BASE, "HTTP_VIA=1.1 " ME "x", NULL},
+     "Via: 1.1 " ME "x, 1.1 " ME,
+     0},
+    /* a Via the client's Connection lists is hop-by-hop: not extended */
+    {__LINE__,
+     {BASE, "HTTP_VIA=1.1 a", "HTTP_CONNECTION=via", NULL},
+     "Via: 1.1 " ME,
+     0},
+    {__LINE__, {BASE, "HTTP_VIA=", NULL}, "Via: 1.1 " ME, 0},
+    /* it came back: refused whatever else the Via says */
+    {__LINE__, {BASE, "HTTP_VIA=1.1 " ME, NULL}, NULL, 508},
+    {__LINE__, {BASE, "HTTP_VIA=1.0 a,1.1 " ME ",2 b", NULL}, NULL, 508},
+    {__LINE__, {BASE, "HTTP_VIA=1.1 a, 1.1\t" ME " (c)", NULL}, NULL, 508},
+    {__LINE__, {BASE, "HTTP_VIA=1.1 FCGI-RELAY-ME", NULL}, NULL, 508},
+};
+
+START_TEST(test_build_via)
+{
+	const struct via_row *r = &via_rows[_i];
+	struct reqview rv = {r->env};
+	struct hdr_opts o = {"agent", 0, FWD_NONE, 0, ME};
+	const char *err = headers_build(&rv, &o, &list), *line, *via = NULL;
+	size_t pos = 0;
+	int n = 0;
+
+	if (r->want == NULL) {
+		ck_assert_msg(err != NULL && list.status == r->status,
+		              "line %d: accepted", r->line);
+		return;
+	}
+	ck_assert_msg(err == NULL, "line %d: %s", r->line, err);
+	while ((line = hdr_list_next(&list, &pos)) != NULL)
+		if (strncmp(line, "Via", 3) == 0 && ++n)
+			via = line;
+	ck_assert_msg(n == 1 && strcmp(via, r->want) == 0, "line %d: %d, %s",
+	              r->line, n, via);
+}
+END_TEST
+
+/* Without a pseudonym the client's Via passes as it came. */
+START_TEST(test_build_no_via)
+{
+	char *env[] = {BASE, "HTTP_VIA=1.1 fcgi-relay-me", NULL};
+	struct reqview rv = {env};
+	struct hdr_opts o = {"agent", 0, FWD_NONE, 0, NULL};
+
+	ck_assert_ptr_null(headers_build(&rv, &o, &list));
+	ck_assert_str_eq(list.buf, "Via: 1.1 fcgi-relay-me");
+}
+END_TEST
+
 Suite *headers_suite(void)
 {
 	Suite *s = suite_create("headers");
@@ -476,6 +558,9 @@ Suite *headers_suite(void)
 	tcase_add_loop_test(tc, test_build, 0,
 	                    (int)(sizeof(build_rows) / sizeof(build_rows[0])));
 	tcase_add_test(tc, test_build_limits);
+	tcase_add_loop_test(tc, test_build_via, 0,
+	                    (int)(sizeof(via_rows) / sizeof(via_rows[0])));
+	tcase_add_test(tc, test_build_no_via);
 	tcase_add_loop_test(tc, test_token, 0,
 	                    (int)(sizeof(token_rows) / sizeof(token_rows[0])));
 	suite_add_tcase(s, tc);

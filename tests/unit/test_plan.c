@@ -2,6 +2,7 @@
  * settings to method, URL, header fields and body framing. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "fcgi-relay/plan.h"
@@ -240,6 +241,30 @@ START_TEST(test_plan_reset)
 }
 END_TEST
 
+/* A request that came back through this relay (its Via lists the
+ * relay's pseudonym for this agent_url) is a loop; another relay's is
+ * not. */
+START_TEST(test_plan_loop)
+{
+	static struct plan p;
+	static struct settings s;
+	char via[VIA_PSEUDONYM_SIZE], mine[128], err[64];
+	char *env[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/", mine, NULL};
+	struct reqview rv = {env};
+
+	settings_defaults(&s);
+	settings_set(&s, SET_AGENT_URL, "http://127.0.0.1:1", 18, SRC_ARGV, 0,
+	             err, sizeof(err));
+	via_pseudonym("http://127.0.0.1:1", via);
+	snprintf(mine, sizeof(mine), "HTTP_VIA=1.1 proxy, 1.1 %s", via);
+	ck_assert_int_eq(plan_build(&p, &rv, &s), CAUSE_LOOP);
+	ck_assert_str_eq(p.via, via);
+	snprintf(mine, sizeof(mine),
+	         "HTTP_VIA=1.1 fcgi-relay-0000000000000000");
+	ck_assert_int_eq(plan_build(&p, &rv, &s), CAUSE_OK);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -248,6 +273,7 @@ Suite *plan_suite(void)
 	tcase_add_loop_test(tc, test_plan_rows, 0,
 	                    (int)(sizeof(rows) / sizeof(rows[0])));
 	tcase_add_test(tc, test_plan_reset);
+	tcase_add_test(tc, test_plan_loop);
 	suite_add_tcase(s, tc);
 	return s;
 }

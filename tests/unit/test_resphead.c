@@ -59,6 +59,28 @@ static const struct head_row head_rows[] = {
      "x-lighttpd-send-file: /x\r\nLocation: /server-status\r\n"
      "Content-Type: proxy:http://evil/\r\nX-Ok: 1\r\n\r\n",
      0, RH_DONE, 200, "OK", "X-Ok: 1"},
+    /* every X-LIGHTTPD-* steers lighttpd (throttle, send and delete a
+     * file), in any case; names that only look alike pass */
+    {__LINE__,
+     "HTTP/1.1 200 OK\r\nX-LIGHTTPD-KBytes-per-second: 1\r\n"
+     "x-lighttpd-send-tempfile: /tmp/t\r\nX-Lighttpd-Future: 1\r\n"
+     "X-LIGHTTPD-: x\r\nX-Ok: 1\r\n\r\n",
+     0, RH_DONE, 200, "OK", "X-Ok: 1"},
+    {__LINE__,
+     "HTTP/1.1 206 Partial\r\nX-Lighttpd-KBytes-Per-Second: 1\r\n"
+     "X-LighttpdX: 1\r\nX-Lighttpd: 2\r\n\r\n",
+     0, RH_DONE, 206, "Partial", "X-LighttpdX: 1|X-Lighttpd: 2"},
+    {__LINE__,
+     "HTTP/1.1 404 Not Found\r\nsTaTuS: 200\r\nx-accel-limit-rate: 1\r\n"
+     "X-SENDFILE-Range: 1\r\nX-Sendfil: 1\r\nX-Accel: 1\r\n\r\n",
+     0, RH_DONE, 404, "Not Found", "X-Sendfil: 1|X-Accel: 1"},
+    {__LINE__,
+     "HTTP/1.1 200 OK\r\nContent-Type: PROXY:x\r\n"
+     "content-type: text/proxy:\r\n\r\n",
+     0, RH_DONE, 200, "OK", "content-type: text/proxy:"},
+    {__LINE__,
+     "HTTP/1.1 200 OK\r\nlocation: /x\r\nContent-Location: /y\r\n\r\n", 0,
+     RH_DONE, 200, "OK", "Content-Location: /y"},
     /* Location is dropped on a 200 only */
     {__LINE__, "HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n", 0, RH_DONE, 302,
      "Found", "Location: /x"},
