@@ -58,6 +58,11 @@ HELLO_THREADS = 32             # the bare libfcgi program: one per client
 FCGID_PROCS = 40               # mod_fcgid: >= clients, one request each
 FCGID_WARMUP = 8               # seconds for mod_fcgid to spawn its processes
 HYPERFINE_RUNS = 2000
+STREAMS = 200                  # quiet event streams held open at once
+QUIET_STREAM_WAIT_S = 3        # > the relay's QUIET_STREAM_MS, with margin
+STREAM_PAUSE_S = 15            # then each stream ends (lighttpd sees the
+                               # client gone only when it writes)
+WORKER_RETIRE_WAIT_S = 30      # > STREAM_PAUSE_S + WORKER_IDLE_MS
 QUIET_WAIT_S = 5.0             # longest wait for an idle machine per measurement
 QUIET_LIMIT = 0.15             # "idle": under 15 % of all CPUs busy
 
@@ -263,6 +268,22 @@ def proc_name(pid):
             return f.read().strip()
     except OSError:
         return ""
+
+
+def open_stream(port, i):
+    """A client of the sample agent's event stream: one event now, the
+    last after STREAM_PAUSE_S. Returns the socket once the first event
+    arrived."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.sendall(b"GET /_/events?n=2&pause=%d&sid=bench%d HTTP/1.1\r\n"
+              b"Host: 127.0.0.1\r\n\r\n" % (STREAM_PAUSE_S, i))
+    got = b""
+    while b"id: 0" not in got:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise RuntimeError("event stream %d ended early" % i)
+        got += chunk
+    return s
 
 
 def relay_pids(roots):
@@ -724,6 +745,46 @@ class Bench:
             "ok" if ok else "FAILED", secs, poll.max_hwm_kib))
         s.stop()
 
+    # ----------------------------------------------------------- streams
+
+    def streams(self):
+        """What an open, quiet event stream costs the relay: STREAMS
+        streams of the sample agent's /_/events (one event, then a pause)
+        through lighttpd and the spawned relay, VmRSS and threads before
+        and after, and the threads once the streams ended and the idle
+        workers had time to retire."""
+        if not self.wanted("streams"):
+            return
+        srv = lighttpd(g.example("lighttpd", "fcgi-relay.conf"),
+                       agent_url=self.agent.url, fcgi_relay=RELAY)
+        check_get(srv.port, "/warm", 200, None)
+        socks = [open_stream(srv.port, i) for i in range(4)]
+        pid = relay_pids([srv.proc.pid])[0]
+        time.sleep(2)
+        rss0, thr0 = status_kib(pid, "VmRSS"), len(os.listdir(
+            "/proc/%d/task" % pid))
+        t0 = time.monotonic()
+        socks += [open_stream(srv.port, 100 + i) for i in range(STREAMS)]
+        secs = time.monotonic() - t0
+        time.sleep(QUIET_STREAM_WAIT_S)
+        rss1, thr1 = status_kib(pid, "VmRSS"), len(os.listdir(
+            "/proc/%d/task" % pid))
+        for s in socks:
+            s.close()
+        time.sleep(WORKER_RETIRE_WAIT_S)
+        thr2 = len(os.listdir("/proc/%d/task" % pid))
+        per = (rss1 - rss0) / STREAMS
+        self.mem.append({
+            "what": "fcgi-relay, %d quiet event streams" % STREAMS,
+            "direction": "streams", "bytes": 0, "ok": True,
+            "seconds": round(secs, 2), "peak_rss_kib": round(per, 1),
+            "start_hwm_kib": rss0, "spool_max_bytes": ""})
+        log("  relay %d quiet streams opened in %.1f s: VmRSS %d -> %d KiB, "
+            "%.1f KiB a stream; threads %d -> %d, %d after closing them and "
+            "%d s idle" % (STREAMS, secs, rss0, rss1, per, thr0, thr1, thr2,
+                           WORKER_RETIRE_WAIT_S))
+        srv.stop()
+
     # ---------------------------------------------------------- start-up
 
     def startup(self):
@@ -969,6 +1030,10 @@ def print_table(rows, mem, info):
     if mem:
         log("\nmemory:")
         for m in mem:
+            if m["direction"] == "streams":
+                log("  %s: %.1f KiB a stream (VmRSS before: %d KiB)" % (
+                    m["what"], m["peak_rss_kib"], m["start_hwm_kib"]))
+                continue
             log("  %-42s %-4s %5d MiB %s %6.1f s  peak RSS %7d KiB  spooled %s" % (
                 m["what"], m["direction"], m["bytes"] >> 20,
                 "ok    " if m["ok"] else "FAILED", m["seconds"], m["peak_rss_kib"],
@@ -983,7 +1048,7 @@ def main():
     p.add_argument("--warmup", type=int, default=2, help="wrk warm-up seconds")
     p.add_argument("--hyperfine-runs", type=int, default=HYPERFINE_RUNS)
     p.add_argument("--only", help="regex: run only the modes it matches "
-                   "(also 'memory', 'startup')")
+                   "(also 'memory', 'streams', 'startup')")
     p.add_argument("--no-install", action="store_true",
                    help="do not apt-get install missing tools")
     p.add_argument("--replot", action="store_true",
@@ -1009,7 +1074,7 @@ def main():
                      b.lighttpd_fcgi_spawn, b.lighttpd_fcgi_listen,
                      b.apache_fcgid, b.apache_proxy_fcgi, b.lighttpd_relay_cgi,
                      b.fcgi_hello, b.redirect, b.seed, b.behind_agent,
-                     b.memory, b.startup):
+                     b.memory, b.streams, b.startup):
             log("bench: %s" % step.__name__)
             step()
     finally:
