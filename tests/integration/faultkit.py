@@ -464,12 +464,36 @@ def wrk_under_watch(srv, pid, seconds=30, connections=64):
         g.diag("%s: relay memory not bounded under ASan (quarantine); %s KiB at the end"
                % (k, rss[-1] if rss else None))
     else:
-        g.ok(len(rss) >= 2 and rss[-1] - rss[0] < 2048 and max(rss) - rss[0] < 4096,
-             "%s: relay VmRSS stable under load (%s KiB at 5 s, %s at the end, peak %s)" % (
-                 k, rss[0] if rss else None, rss[-1] if rss else None,
-                 max(rss) if rss else None))
+        levels, why = rss_levels_off(rss, res["requests"])
+        g.ok(levels, "%s: relay VmRSS levels off under load (%s)" % (k, why))
     g.ok(alive(pid), "%s: the relay process is still there" % k)
     return res
+
+
+# RSS grows while the relay settles into a load, by amounts with a
+# bound: worker threads started on demand, malloc's arenas, and above all
+# the receive buffers of the agent pool's handles, touched page by page as
+# large answers land on them (AGENT_KEEPALIVE_MAX idle handles of 256 KiB
+# is 8 MiB; measured +2.5 to +4 MiB from 5 s to 30 s). A leak grows with
+# every request: 100 bytes a request is 10 MiB in a run of 100 000, 2 KiB
+# a request was +60 MiB. So: the growth after 5 s stays under the kept
+# buffers' bound, and it does not speed up.
+POOL_BUFFERS_KIB = 32 * 256
+RSS_SLACK_KIB = 2048
+
+
+def rss_levels_off(rss, requests):
+    """Whether VmRSS samples (KiB, in time order, from a steady load)
+    stay within the bounded growth above and do not grow faster in the
+    second half of the run than in the first. (verdict, explanation)"""
+    if len(rss) < 6:
+        return False, "only %d samples" % len(rss)
+    mid = len(rss) // 2
+    first, second = rss[mid] - rss[0], rss[-1] - rss[mid]
+    why = ("%d KiB at 5 s, +%d KiB in the first half, +%d in the second, "
+           "peak %d; %s requests" % (rss[0], first, second, max(rss), requests))
+    return (max(rss) - rss[0] <= POOL_BUFFERS_KIB and
+            second <= first + RSS_SLACK_KIB / 2), why
 
 
 def alive(pid):
