@@ -16,7 +16,7 @@ VALGRIND = "/usr/bin/valgrind"
 
 
 def relay_path():
-    return os.path.join(g.BUILDDIR, "fcgi-relay", "fcgi-relay")
+    return g.program("fcgi-relay", "fcgi-relay")
 
 
 # ------------------------------------------------------------ the relay

@@ -45,6 +45,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -170,8 +171,44 @@ def sanitized(path):
     return _SANITIZED[path]
 
 
+def _others_can_enter(path):
+    """Whether every directory from / down to path lets others search it
+    (Apache runs CGI and mod_fcgid programs as www-data)."""
+    p = os.path.abspath(path)
+    while True:
+        try:
+            if not os.stat(p).st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+        if p == os.path.dirname(p):
+            return True
+        p = os.path.dirname(p)
+
+
+_PROGRAMS = {}
+
+
+def program(*rel):
+    """A program of the build tree (path parts under BUILDDIR) where every
+    server's user can run it: in place, or, when the tree lies below a
+    directory others cannot enter (a clone in /root, mode 0700 on
+    Debian), a copy in a temp dir made for this test run."""
+    src = os.path.join(BUILDDIR, *rel)
+    if src in _PROGRAMS:
+        return _PROGRAMS[src]
+    path = src
+    if os.path.exists(src) and not _others_can_enter(os.path.dirname(src)):
+        d = make_dir("bin")
+        path = os.path.join(d, os.path.basename(src))
+        shutil.copy2(src, path)
+        os.chmod(path, 0o755)
+    _PROGRAMS[src] = path
+    return path
+
+
 def cgi_redirect_path():
-    return os.path.join(BUILDDIR, "cgi-redirect", "cgi-redirect")
+    return program("cgi-redirect", "cgi-redirect")
 
 
 def example(*parts):

@@ -14,7 +14,7 @@ RESPONSE_TIMEOUT = "2"
 
 
 def relay_path():
-    return os.path.join(g.BUILDDIR, "fcgi-relay", "fcgi-relay")
+    return g.program("fcgi-relay", "fcgi-relay")
 
 
 def check_target(srv, agent):
