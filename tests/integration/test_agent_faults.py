@@ -106,8 +106,17 @@ def main():
     g.eq(raw(agent, "/_/raw/never", timeout=0.5), b"", "raw never: no answer")
 
     st = agent.stats()
-    g.ok(st["requests"] >= 30 and st["connections"] >= 30 and st["connections_open"] >= 0,
+    # every raw request above was one connection, closed by now (the
+    # client reads to the end or times out, then closes)
+    g.ok(st["requests"] >= 30 and st["connections"] >= 30,
          "stats count requests and connections", st)
+    # ... and the only one open is the stats request's own
+    deadline = time.monotonic() + 5
+    while agent.stats()["connections_open"] != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    st = agent.stats()
+    g.ok(st["connections_open"] == 1,
+         "stats: connections the clients closed are counted closed", st)
     # Keep-alive: two requests on one connection share a conn_id.
     with socket.create_connection(("127.0.0.1", p), timeout=5) as s:
         ids = []

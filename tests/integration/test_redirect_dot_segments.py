@@ -6,23 +6,27 @@ unresolved, so every case reaches cgi-redirect there; Apache refuses the
 ones that climb above its own root before any CGI runs."""
 import gwtest as g
 
-# target -> path after the prefix, or None for "400 from cgi-redirect"
+# target -> path after the prefix, or None for "400 from cgi-redirect";
+# and whether Apache (Debian 12's 2.4) refuses the target itself, before
+# any CGI runs: 400 for one that climbs above its root, 404 for an
+# encoded '/' (AllowEncodedSlashes Off).
+APACHE = "refused by Apache"
 CASES = [
-    ("/../../etc/passwd", "/etc/passwd"),
-    ("/a/%2e%2e/%2e%2e/b", "/b"),
-    ("/a/.%2E/../x?q=/../", "/x?q=/../"),
-    ("/a/./b/.", "/a/b/"),
-    ("/a/b/..", "/a/"),
-    ("/.", "/"),
-    ("/..", "/"),
-    ("/%2E", "/"),
-    ("/a/%2e%2e", "/"),
-    ("//..//x", "//x"),
-    ("/a/...", "/a/..."),
-    ("/..;/x", "/..;/x"),
-    ("/%2e%2e%2fetc", None),
-    ("/a/..%2f..%2fx", None),
-    ("/a/%2e%2e%5c..%5cx", None),
+    ("/../../etc/passwd", "/etc/passwd", APACHE),
+    ("/a/%2e%2e/%2e%2e/b", "/b", APACHE),
+    ("/a/.%2E/../x?q=/../", "/x?q=/../", APACHE),
+    ("/a/./b/.", "/a/b/", None),
+    ("/a/b/..", "/a/", None),
+    ("/.", "/", None),
+    ("/..", "/", APACHE),
+    ("/%2E", "/", None),
+    ("/a/%2e%2e", "/", None),
+    ("//..//x", "//x", APACHE),
+    ("/a/...", "/a/...", None),
+    ("/..;/x", "/..;/x", None),
+    ("/%2e%2e%2fetc", None, APACHE),
+    ("/a/..%2f..%2fx", None, APACHE),
+    ("/a/%2e%2e%5c..%5cx", None, None),
 ]
 
 
@@ -33,11 +37,14 @@ def apache_refused(r):
 
 
 def check_server(srv, agent, prefix, strict):
+    """strict: every target reaches cgi-redirect (lighttpd); else the
+    ones CASES marks are refused by the server itself (Apache)."""
     base = "http://127.0.0.1:%d%s" % (agent.port, prefix)
-    for target, want in CASES:
+    for target, want, apache in CASES:
         r = g.fetch(srv.port, "GET", target)
-        if not strict and apache_refused(r):
-            g.ok(True, "%s: %s refused by Apache itself" % (srv.kind, target))
+        if not strict and apache:
+            g.ok(apache_refused(r), "%s: %s refused by Apache itself, no "
+                 "redirect" % (srv.kind, target), repr(r))
         elif want is None:
             g.ok(r.status == 400 and r.header("Location") is None and b"'..'" in r.body,
                  "%s: %s -> 400 naming the hidden '..'" % (srv.kind, target), repr(r))
@@ -45,12 +52,14 @@ def check_server(srv, agent, prefix, strict):
             g.eq((r.status, r.header("Location")), (302, base + want),
                  "%s: %s stays under %s" % (srv.kind, target, prefix))
     r = g.fetch(srv.port, "GET", "/../../secret?x=1")
-    if r.status == 302:
-        resp, _ = g.follow(r)
-        g.eq(resp.json()["raw_path"], prefix + "/secret?x=1",
+    if strict:
+        resp = g.follow(r)[0] if r.status == 302 else None
+        g.eq((r.status, resp.json().get("raw_path") if resp else None),
+             (302, prefix + "/secret?x=1"),
              "%s: the agent is asked for %s/secret, not /secret" % (srv.kind, prefix))
     else:
-        g.ok(not strict and apache_refused(r), "%s: /../../secret refused" % srv.kind, repr(r))
+        g.ok(apache_refused(r), "%s: /../../secret refused by Apache itself"
+             % srv.kind, repr(r))
 
 
 def main():
