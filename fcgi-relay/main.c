@@ -670,8 +670,6 @@ static int serve_fastcgi(void)
 
 static void usage(FILE *f)
 {
-	int k;
-
 	fprintf(f,
 	        "usage: fcgi-relay [--check] [--KEY VALUE | --KEY=VALUE ...]\n"
 	        "       fcgi-relay --help | --version\n\n"
@@ -681,12 +679,8 @@ static void usage(FILE *f)
 	        "(listen\n"
 	        "socket on fd 0), standalone with --listen HOST:PORT or "
 	        "--listen /path,\n"
-	        "or as a plain CGI program.\n\n"
-	        "Settings (config file key, environment AGENT_KEY, option "
-	        "--key):\n");
-	for (k = 0; k < SET_COUNT; k++)
-		fprintf(f, "  %-18s %s\n", settings_name((enum setting_key)k),
-		        settings_help((enum setting_key)k));
+	        "or as a plain CGI program.\n\n");
+	settings_print_help(f, PROG_RELAY);
 	fprintf(
 	    f, "\n  --check            validate the settings, print them with "
 	       "their\n"

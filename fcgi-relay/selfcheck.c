@@ -150,7 +150,7 @@ int relay_check(const struct settings *s, FILE *f)
 {
 	struct report rep = {f, 0, 0};
 
-	report_settings(&rep, s);
+	report_settings(&rep, s, PROG_RELAY);
 	check_listen(&rep, s);
 	check_limits(&rep, s);
 	probe_agent(&rep, s);
