@@ -900,8 +900,9 @@ static int request_refused(const struct settings *s, enum setting_key k,
 	if (!table[k].per_request) {
 		set_error(err, errlen,
 		          "%s cannot be set per request (only in the config "
-		          "file, the process environment or as --%s)",
-		          env, table[k].name);
+		          "file, the process environment or on the command "
+		          "line)",
+		          env);
 		return -1;
 	}
 	if (s->v[SET_LOCK_AGENT].num &&
@@ -919,7 +920,7 @@ static int env_entry(struct settings *s, const char *entry,
 	const char *eq = strchr(entry, '=');
 	size_t nlen;
 	char msg[320], hint[96], env[64];
-	int k, old;
+	int k, old, noted;
 
 	if (eq == NULL)
 		return 0;
@@ -944,6 +945,9 @@ static int env_entry(struct settings *s, const char *entry,
 	if (src == SRC_REQUEST &&
 	    request_refused(s, (enum setting_key)k, err, errlen) < 0)
 		return -1;
+	/* Under CGI the environment comes again as the request's: named at
+	 * start-up already. */
+	noted = s->v[k].old_name && s->v[k].src == SRC_ENV;
 	if (settings_set(s, (enum setting_key)k, eq + 1, strlen(eq + 1), src, 0,
 	                 msg, sizeof(msg)) < 0) {
 		/* name the variable as it was spelt: "AGENT_URL: ..." */
@@ -955,7 +959,7 @@ static int env_entry(struct settings *s, const char *entry,
 	}
 	if (old) {
 		s->v[k].old_name = 1;
-		if (src == SRC_REQUEST)
+		if (src == SRC_REQUEST && !noted)
 			warn_old_param_once(entry, nlen, (enum setting_key)k);
 		else
 			add_note("environment variable %.*s is a deprecated "
