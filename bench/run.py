@@ -164,7 +164,7 @@ class SeedRelay:
 def start_relay_listen(spec, agent_url, threads):
     d = g.make_dir("relay")
     err = open(os.path.join(d, "relay.log"), "wb")
-    p = g.Proc("fcgi-relay", [RELAY, "--listen", spec, "--threads", str(threads),
+    p = g.Proc("fcgi-relay", [RELAY, "--listen", spec, "--max-workers", str(threads),
                               "--agent-url", agent_url], stderr=err)
     end = time.monotonic() + g.START_TIMEOUT
     while time.monotonic() < end and p.poll() is None:
@@ -546,7 +546,7 @@ class Bench:
                        relay_port=rport)
         self.run_mode("lighttpd-fcgi-listen", "lighttpd", srv.port,
                       [srv.proc.pid, relay.pid], srv,
-                      note="--listen 127.0.0.1 --threads %d" % STANDALONE_THREADS)
+                      note="--listen 127.0.0.1 --max-workers %d" % STANDALONE_THREADS)
         srv.stop()
         relay.stop()
 
@@ -586,7 +586,7 @@ class Bench:
         self.run_mode("apache-proxy-fcgi", "apache", srv.port,
                       [srv.proc.pid, relay.pid],
                       note="examples/apache/fcgi-relay-proxy-fcgi.conf, "
-                      "--listen unix --threads %d" % STANDALONE_THREADS)
+                      "--listen unix --max-workers %d" % STANDALONE_THREADS)
         srv.stop()
         relay.stop()
 

@@ -28,12 +28,12 @@ server.modules += ( "mod_fastcgi", "mod_setenv" )
 server.stream-response-body = 2
 server.stream-request-body = 2
 fastcgi.server += ( "/" => ((
-    "bin-path" => "%(relay)s --threads %(threads)d",
+    "bin-path" => "%(relay)s --max-workers %(threads)d",
     "socket" => "%(rundir)s/fcgi-relay.sock",
     "check-local" => "disable",
     "max-procs" => 1,
     "bin-environment" => (
-        "AGENT_AGENT_URL" => "%(agent)s",
+        "AGENT_URL" => "%(agent)s",
     ),
 )))
 """
@@ -83,7 +83,7 @@ def start_relay(agent, threads, args=(), wrapper=(), listen=None,
     addr = listen or os.path.join(d, "fcgi-relay.sock")
     logp = os.path.join(d, "relay.log")
     log = open(logp, "wb")
-    argv = list(wrapper) + [relay_path(), "--listen", addr, "--threads",
+    argv = list(wrapper) + [relay_path(), "--listen", addr, "--max-workers",
                             str(threads), "--agent-url", agent.url] + list(args)
     p = g.Proc("fcgi-relay", argv, stderr=log)
     end = time.monotonic() + wait

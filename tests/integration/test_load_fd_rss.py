@@ -4,7 +4,7 @@ requests (small GETs and POSTs, HEAD, the agent's 404 and 500, malformed
 agent answers that become 502): /proc/PID/fd counted and VmRSS read after
 a warm-up and again at the end, VmHWM reported. Four keep-alive clients.
 Through lighttpd (bin-path, the example's 8 threads) and Apache
-mod_proxy_fcgi (--listen --threads 8). security.md §3.4 "Stability"."""
+mod_proxy_fcgi (--listen --max-workers 8). security.md §3.4 "Stability"."""
 import http.client
 import os
 import time

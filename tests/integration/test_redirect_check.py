@@ -46,7 +46,7 @@ def main():
     g.ok(re.search(r"warning: the agent listens on port %d on loopback only" % agent.port, out),
          "warns that the agent (bound to 127.0.0.1) is unreachable for visitors", out)
 
-    status, out, _ = check(env={"AGENT_AGENT_URL": "http://127.0.0.1:%d" % g.free_port()})
+    status, out, _ = check(env={"AGENT_URL": "http://127.0.0.1:%d" % g.free_port()})
     g.ok(status == 0 and "nothing listens on TCP port" in out,
          "warns when nothing listens on the agent's port", out)
 

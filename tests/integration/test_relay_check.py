@@ -24,10 +24,10 @@ def main():
     g.need_file(RELAY, "fcgi-relay (build it first)")
     agent = g.start_agent()
 
-    status, out, _ = relay(["--check", "--threads", "4"],
-                           {"AGENT_AGENT_URL": agent.url + "/api"})
+    status, out, _ = relay(["--check", "--max-workers", "4"],
+                           {"AGENT_URL": agent.url + "/api"})
     g.eq(status, 0, "agent up: --check exits 0")
-    g.ok(re.search(r"^agent_url\s+= %s/api\s+\(environment AGENT_AGENT_URL\)$"
+    g.ok(re.search(r"^agent_url\s+= %s/api\s+\(environment AGENT_URL\)$"
                    % re.escape(agent.url), out, re.M), "agent_url with its source", out)
     g.ok(re.search(r"^threads\s+= 4\s+\(command line\)$", out, re.M),
          "threads from the command line", out)
@@ -37,16 +37,16 @@ def main():
          "prints the Apache lines Authorization needs", out)
 
     port = g.free_port()
-    status, out, _ = relay(["--check"], {"AGENT_AGENT_URL": "http://127.0.0.1:%d" % port})
+    status, out, _ = relay(["--check"], {"AGENT_URL": "http://127.0.0.1:%d" % port})
     g.ok(status == 1 and re.search(r"error: agent: .*127\.0\.0\.1:%d.*(connect|Connect)" % port, out),
          "agent down: exit 1 naming the connect failure", out)
 
     status, out, err = relay(["--check"])
     g.ok(status == 1 and "agent_url" in out + err, "no agent_url: exit 1 naming it", out, err)
-    status, out, err = relay(["--check"], {"AGENT_AGENT_URL": "ftp://127.0.0.1/"})
-    g.ok(status == 1 and "AGENT_AGENT_URL: URL must start with http:// or https://" in err,
+    status, out, err = relay(["--check"], {"AGENT_URL": "ftp://127.0.0.1/"})
+    g.ok(status == 1 and "AGENT_URL: URL must start with http:// or https://" in err,
          "a non-http agent_url is refused by name", err)
-    status, out, err = relay(["--check", "--agent-url", agent.url, "--threads", "0"])
+    status, out, err = relay(["--check", "--agent-url", agent.url, "--max-workers", "0"])
     g.ok(status == 1 and "threads: out of range" in err, "threads 0 refused", err)
     status, out, err = relay(["--check", "--bogus", "1"])
     g.ok(status == 1 and "unknown option '--bogus'" in err, "unknown option named", err)
@@ -58,7 +58,7 @@ def main():
     status, out, _ = relay(["--version"])
     g.ok(status == 0 and re.match(r"fcgi-relay \(agent-gateway\) \d+\.\d+", out) and
          "libcurl" in out, "--version names itself and libcurl", out)
-    status, out, err = relay([], {"AGENT_AGENT_URL": agent.url})
+    status, out, err = relay([], {"AGENT_URL": agent.url})
     g.ok(status == 2 and "no FastCGI socket on fd 0" in err,
          "outside any mode it says so and exits 2", err)
 
