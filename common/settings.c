@@ -991,6 +991,7 @@ int settings_load_env(struct settings *s, char *const *envp,
 struct arg_value {
 	int key;
 	const char *val;
+	int old; /* given under a deprecated name */
 };
 
 static int is_flag(const char *a, const char *name)
@@ -1062,7 +1063,8 @@ static int parse_argv(int argc, char **argv, struct cli_flags *cli,
 			          a + 2);
 			return -1;
 		}
-		if ((alias = settings_alias_of(a + 2, nlen)) != NULL)
+		alias = settings_alias_of(a + 2, nlen);
+		if (alias != NULL)
 			note_old_option(a + 2, nlen, alias);
 		if (*nargs >= SET_COUNT * 4) {
 			set_error(err, errlen, "too many options");
@@ -1070,6 +1072,7 @@ static int parse_argv(int argc, char **argv, struct cli_flags *cli,
 		}
 		args[*nargs].key = k;
 		args[*nargs].val = val;
+		args[*nargs].old = alias != NULL;
 		(*nargs)++;
 	}
 	return 0;
@@ -1160,6 +1163,7 @@ int settings_startup(struct settings *s, struct cli_flags *cli, int argc,
 			set_error(err, errlen, "--%s", msg);
 			goto out;
 		}
+		s->v[args[j].key].old_name = args[j].old;
 	}
 	rc = 0;
 out:
