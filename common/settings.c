@@ -121,33 +121,6 @@ int settings_applies(enum setting_key k, enum settings_program prog)
 	return (table[k].progs & (int)prog) != 0;
 }
 
-/* The part after "AGENT_" in k's environment name, in lower case. */
-static const char *env_suffix(enum setting_key k)
-{
-	const char *n = table[k].name;
-
-	return strncmp(n, "agent_", 6) == 0 ? n + 6 : n;
-}
-
-/* "AGENT_" and n in capitals, cut to fit. */
-static const char *upper_env(const char *n, char *buf, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return buf;
-	snprintf(buf, len, "AGENT_%s", n);
-	for (i = 6; i < len && buf[i] != '\0'; i++)
-		if (buf[i] >= 'a' && buf[i] <= 'z')
-			buf[i] = (char)(buf[i] - 32);
-	return buf;
-}
-
-const char *settings_env_name(enum setting_key k, char *buf, size_t len)
-{
-	return upper_env(env_suffix(k), buf, len);
-}
-
 const char *settings_kind(enum setting_key k)
 {
 	static const char *const kinds[] = {
@@ -288,160 +261,6 @@ static void set_error(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Old names that still work: "threads" was a fixed pool size before
- * workers grew on demand; now it caps them like max_workers. */
-static const struct {
-	const char *name;
-	enum setting_key key;
-} aliases[] = {{"threads", SET_MAX_WORKERS}};
-
-/* Whether name (len bytes, '-' as '_', any case) spells key name n. */
-static int name_matches(const char *name, size_t len, const char *n)
-{
-	size_t i;
-
-	if (strlen(n) != len)
-		return 0;
-	for (i = 0; i < len; i++) {
-		char c = name[i] == '-' ? '_' : name[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c + 32);
-		if (c != n[i])
-			return 0;
-	}
-	return 1;
-}
-
-/* The alias at name (len bytes), or -1. */
-static int alias_index(const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (name_matches(name, len, aliases[i].name))
-			return (int)i;
-	return -1;
-}
-
-int settings_lookup(const char *name, size_t len)
-{
-	int k, a;
-
-	for (k = 0; k < SET_COUNT; k++)
-		if (name_matches(name, len, table[k].name))
-			return k;
-	a = alias_index(name, len);
-	return a < 0 ? -1 : (int)aliases[a].key;
-}
-
-const char *settings_alias_of(const char *name, size_t len)
-{
-	int a = alias_index(name, len);
-
-	return a < 0 ? NULL : table[aliases[a].key].name;
-}
-
-int settings_env_lookup(const char *name, size_t len, int *old)
-{
-	int k;
-
-	*old = 0;
-	if (len < 6 || strncmp(name, "AGENT_", 6) != 0)
-		return -1;
-	name += 6;
-	len -= 6;
-	for (k = 0; k < SET_COUNT; k++)
-		if (name_matches(name, len, env_suffix((enum setting_key)k)))
-			return k;
-	/* Before AGENT_URL, every key was prefixed: AGENT_AGENT_URL; and
-	 * AGENT_THREADS is the old name of AGENT_MAX_WORKERS. */
-	k = settings_lookup(name, len);
-	if (k >= 0)
-		*old = 1;
-	return k;
-}
-
-/* Edit distance of a (alen bytes, any case, '-' as '_') to the lower-case
- * name b; counts stop at 9, which is far enough to mean "not close". */
-static unsigned distance(const char *a, size_t alen, const char *b)
-{
-	unsigned row[64], i, j, blen = (unsigned)strlen(b);
-
-	if (alen >= 60 || blen >= 60)
-		return 9;
-	for (j = 0; j <= blen; j++)
-		row[j] = j;
-	for (i = 1; i <= alen; i++) {
-		unsigned diag = row[0], c;
-		char ca = a[i - 1] == '-' ? '_' : a[i - 1];
-
-		if (ca >= 'A' && ca <= 'Z')
-			ca = (char)(ca + 32);
-		row[0] = i;
-		for (j = 1; j <= blen; j++) {
-			unsigned up = row[j];
-
-			c = diag + (ca != b[j - 1]);
-			if (row[j] + 1 < c)
-				c = row[j] + 1;
-			if (row[j - 1] + 1 < c)
-				c = row[j - 1] + 1;
-			row[j] = c;
-			diag = up;
-		}
-	}
-	return row[blen] < 9 ? row[blen] : 9;
-}
-
-/* Whether d edits are few enough for a name of len bytes to be a typo. */
-static int close_enough(unsigned d, size_t len)
-{
-	return d <= 1 + len / 4 && d <= 3;
-}
-
-const char *settings_suggest(const char *name, size_t len, int env, char *buf,
-                             size_t buflen)
-{
-	unsigned best = 99, d;
-	int k, best_k = -1;
-
-	if (env) {
-		if (len < 6 || strncmp(name, "AGENT_", 6) != 0)
-			return NULL;
-		name += 6;
-		len -= 6;
-	}
-	/* Old spellings are candidates too ("AGENT_AGNET_URL" is one typo
-	 * from AGENT_AGENT_URL); the suggestion is always the new name. */
-	for (k = 0; k < SET_COUNT; k++) {
-		d = distance(name, len, table[k].name);
-		if (env) {
-			unsigned e = distance(name, len,
-			                      env_suffix((enum setting_key)k));
-
-			d = e < d ? e : d;
-		}
-		if (d < best) {
-			best = d;
-			best_k = k;
-		}
-	}
-	for (k = 0; k < (int)(sizeof(aliases) / sizeof(aliases[0])); k++) {
-		d = distance(name, len, aliases[k].name);
-		if (d < best) {
-			best = d;
-			best_k = (int)aliases[k].key;
-		}
-	}
-	if (best_k < 0 || best == 0 || !close_enough(best, len))
-		return NULL;
-	if (env)
-		return settings_env_name((enum setting_key)best_k, buf, buflen);
-	snprintf(buf, buflen, "%s", table[best_k].name);
-	return buf;
-}
-
 /* Start-up notes: filled before any thread exists, read after. */
 static char notes[SETTINGS_NOTES_MAX][SETTINGS_NOTE_LEN];
 static int note_count;
@@ -468,30 +287,6 @@ int settings_note_count(void)
 const char *settings_note(int i)
 {
 	return i >= 0 && i < note_count ? notes[i] : "";
-}
-
-/* How an unknown name was given, for the suggestion's spelling. */
-enum name_style { STYLE_KEY, STYLE_ENV, STYLE_OPTION };
-
-/* " (did you mean X?)", or a pointer to --help, into buf. */
-static const char *did_you_mean(const char *name, size_t len,
-                                enum name_style style, char *buf, size_t buflen)
-{
-	char sug[64];
-	size_t i;
-
-	if (settings_suggest(name, len, style == STYLE_ENV, sug, sizeof(sug)) ==
-	    NULL) {
-		snprintf(buf, buflen, " (see --help)");
-		return buf;
-	}
-	if (style == STYLE_OPTION)
-		for (i = 0; sug[i] != '\0'; i++)
-			if (sug[i] == '_')
-				sug[i] = '-';
-	snprintf(buf, buflen, " (did you mean %s%s?)",
-	         style == STYLE_OPTION ? "--" : "", sug);
-	return buf;
 }
 
 /* Unsigned decimal with optional unit; units[] pairs a suffix with its
@@ -807,10 +602,11 @@ static int file_line(struct settings *s, const char *line, size_t len,
 	if (k < 0 || k == SET_CONFIG) {
 		set_error(err, errlen, "%s:%u: unknown key '%.*s'%s", path,
 		          lineno, (int)(klen > 64 ? 64 : klen), line,
-		          k == SET_CONFIG ? " (a config file cannot name "
-		                            "another)"
-		                          : did_you_mean(line, klen, STYLE_KEY,
-		                                         hint, sizeof(hint)));
+		          k == SET_CONFIG
+		              ? " (a config file cannot name "
+		                "another)"
+		              : settings_did_you_mean(line, klen, STYLE_KEY,
+		                                      hint, sizeof(hint)));
 		return -1;
 	}
 	if ((problem = file_value(val, vlen, &val, &vlen)) != NULL) {
@@ -927,7 +723,8 @@ static int env_entry(struct settings *s, const char *entry,
 	nlen = (size_t)(eq - entry);
 	k = settings_env_lookup(entry, nlen, &old);
 	if (k < 0) {
-		did_you_mean(entry, nlen, STYLE_ENV, hint, sizeof(hint));
+		settings_did_you_mean(entry, nlen, STYLE_ENV, hint,
+		                      sizeof(hint));
 		/* AGENT_* names the programs do not know might belong to the
 		 * agent's own deployment; only per-request ones are errors,
 		 * because there they can only be meant for the gateway. */
@@ -1048,8 +845,9 @@ static int parse_argv(int argc, char **argv, struct cli_flags *cli,
 		if (k < 0) {
 			set_error(err, errlen, "unknown option '--%.*s'%s",
 			          (int)(nlen > 64 ? 64 : nlen), a + 2,
-			          did_you_mean(a + 2, nlen, STYLE_OPTION, hint,
-			                       sizeof(hint)));
+			          settings_did_you_mean(a + 2, nlen,
+			                                STYLE_OPTION, hint,
+			                                sizeof(hint)));
 			return -1;
 		}
 		if (eq != NULL) {

@@ -108,6 +108,15 @@ int settings_env_lookup(const char *name, size_t len, int *old);
 const char *settings_suggest(const char *name, size_t len, int env, char *buf,
                              size_t buflen);
 
+/* How an unknown name was given, for the suggestion's spelling. */
+enum name_style { STYLE_KEY, STYLE_ENV, STYLE_OPTION };
+
+/* " (did you mean X?)" in the style of the unknown name, or
+ * " (see --help)" when no known name is close; written to buf. */
+const char *settings_did_you_mean(const char *name, size_t len,
+                                  enum name_style style, char *buf,
+                                  size_t buflen);
+
 /* Warnings that start-up found but that do not stop it: deprecated names,
  * unknown AGENT_* names in the environment. settings_startup() logs them
  * unless --check is given (which reports them instead). */
