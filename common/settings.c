@@ -756,14 +756,18 @@ static int env_entry(struct settings *s, const char *entry,
 	}
 	if (old) {
 		s->v[k].old_name = 1;
-		if (src == SRC_REQUEST && !noted)
-			warn_old_param_once(entry, nlen, (enum setting_key)k);
-		else
+		/* Requests run in worker threads: they log, never add notes. */
+		if (src == SRC_REQUEST) {
+			if (!noted)
+				warn_old_param_once(entry, nlen,
+				                    (enum setting_key)k);
+		} else {
 			add_note("environment variable %.*s is a deprecated "
 			         "name: use %s",
 			         (int)(nlen > 64 ? 64 : nlen), entry,
 			         settings_env_name((enum setting_key)k, env,
 			                           sizeof(env)));
+		}
 	}
 	return 0;
 }
