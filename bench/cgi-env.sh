@@ -13,4 +13,4 @@ exec env -i GATEWAY_INTERFACE=CGI/1.1 SERVER_SOFTWARE=Apache/2.4 \
 	HTTP_ACCEPT_LANGUAGE=en-US,en HTTP_ACCEPT_ENCODING='gzip, deflate, br' \
 	HTTP_CONNECTION=keep-alive SERVER_ADMIN=webmaster@example.com \
 	SERVER_SIGNATURE= PATH=/usr/local/bin:/usr/bin:/bin \
-	AGENT_AGENT_URL=http://127.0.0.1:8080 "$@"
+	AGENT_URL=http://127.0.0.1:8080 "$@"

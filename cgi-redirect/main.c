@@ -24,19 +24,13 @@ static const struct sink out = {sink_fd_write, &out_fd};
 
 static void usage(FILE *f)
 {
-	int k;
-
 	fprintf(
 	    f, "usage: cgi-redirect [--check] [--KEY VALUE | --KEY=VALUE ...]\n"
 	       "       cgi-redirect --help | --version\n\n"
 	       "Run by a web server as a CGI program: answers each request "
 	       "with a\n"
-	       "redirect (Status: 302/307 and Location) to the agent.\n\n"
-	       "Settings (config file key, environment AGENT_KEY, option "
-	       "--key):\n");
-	for (k = 0; k < SET_COUNT; k++)
-		fprintf(f, "  %-18s %s\n", settings_name((enum setting_key)k),
-		        settings_help((enum setting_key)k));
+	       "redirect (Status: 302/307 and Location) to the agent.\n\n");
+	settings_print_help(f, PROG_REDIRECT);
 	fprintf(f, "\n  --check            validate the settings, print them "
 	           "with their\n"
 	           "                     source, warn about unreachable "
@@ -109,8 +103,8 @@ static int serve(const struct settings *s)
 	int head_only = strcmp(req_get0(&r, "REQUEST_METHOD"), "HEAD") == 0;
 
 	if (drain_body(&r) < 0) {
-		log_msg("400 bad CONTENT_LENGTH for %s",
-		        req_log_target(&r, esc, sizeof(esc)));
+		log_error("400 bad CONTENT_LENGTH for %s",
+		          req_log_target(&r, esc, sizeof(esc)));
 		return response_error(&out, 400, "invalid Content-Length",
 		                      head_only) < 0;
 	}
@@ -121,8 +115,8 @@ static int serve(const struct settings *s)
 	}
 	err = redirect_build(s, &r, &rd);
 	if (err != NULL) {
-		log_msg("%d %s: %s", rd.status,
-		        req_log_target(&r, esc, sizeof(esc)), err);
+		log_error("%d %s: %s", rd.status,
+		          req_log_target(&r, esc, sizeof(esc)), err);
 		/* A settings problem is the operator's: the client gets no
 		 * detail. */
 		return response_error(&out, rd.status,
@@ -149,7 +143,7 @@ int main(int argc, char **argv)
 		argc = 1;
 	if (settings_startup(&s, &cli, argc, argv, environ, err, sizeof(err)) <
 	    0) {
-		log_msg("%s", err);
+		log_error("%s", err);
 		if (is_cgi && !cli.check)
 			response_error(&out, 500, "gateway misconfigured", 0);
 		return cli.check || !is_cgi ? 1 : 0;

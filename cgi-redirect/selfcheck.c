@@ -124,7 +124,7 @@ int check_redirect(const struct settings *s, const char *argv0, FILE *f)
 	const char *base = strrchr(argv0, '/');
 	long long status = settings_num(s, SET_REDIRECT_STATUS);
 
-	report_settings(&rep, s);
+	report_settings(&rep, s, PROG_REDIRECT);
 	if (settings_isset(s, SET_PUBLIC_URL))
 		check_public_url(&rep, settings_str(s, SET_PUBLIC_URL));
 	else if (settings_isset(s, SET_AGENT_URL))

@@ -8,6 +8,11 @@
 /* Longest config file line; longer lines are an error, not truncated. */
 #define CONFIG_LINE_MAX 4096
 
+/* Start-up warnings kept for --check (deprecated or unknown names); more
+ * are dropped, and one line each is enough to name the problem. */
+#define SETTINGS_NOTES_MAX 16
+#define SETTINGS_NOTE_LEN  256
+
 /* Longest target (path + query) sent to the agent or put in a Location.
  * Apache reads CGI header lines into MAX_STRING_LEN (8192) and parses the
  * rest of a longer line as a new header, so a Location line must stay

@@ -169,7 +169,9 @@ static void write_settings(FILE *f, const struct diagnose_in *in)
 	struct report rep = {f, 0, 0};
 	char esc[SETTING_VALUE_MAX * 4 + 8];
 
-	report_settings(&rep, in->s);
+	report_settings(&rep, in->s,
+	                strcmp(in->program, "cgi-redirect") == 0 ? PROG_REDIRECT
+	                                                         : PROG_RELAY);
 	if (in->settings_error != NULL)
 		fprintf(f, "error in this request's AGENT_* parameters: %s\n",
 		        shown(in->settings_error, esc, sizeof(esc)));
@@ -211,8 +213,8 @@ int diagnose_answer(const struct sink *out, const struct diagnose_in *in)
 	diagnose_write_body(f, in);
 	if (fclose(f) != 0)
 		goto out;
-	log_msg("diagnose page served to %s",
-	        shown(req_get0(in->r, "REMOTE_ADDR"), esc, sizeof(esc)));
+	log_info("diagnose page served to %s",
+	         shown(req_get0(in->r, "REMOTE_ADDR"), esc, sizeof(esc)));
 	n = snprintf(head, sizeof(head),
 	             "Status: 200 OK\r\n"
 	             "Content-Type: text/plain; charset=utf-8\r\n"

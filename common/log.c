@@ -16,30 +16,97 @@ void log_init(const char *progname)
 		log_prog = progname;
 }
 
-void log_msg(const char *fmt, ...)
+static const char *level_name(enum log_level level)
+{
+	switch (level) {
+	case LOG_LEVEL_ERROR:
+		return "error";
+	case LOG_LEVEL_WARNING:
+		return "warning";
+	case LOG_LEVEL_INFO:
+		return "info";
+	}
+	return "error";
+}
+
+size_t log_format(char *line, size_t len, enum log_level level, const char *fmt,
+                  va_list ap)
+{
+	size_t used;
+	int n;
+
+	if (len < 2)
+		return 0;
+	n = snprintf(line, len, "%s[%ld]: %s: ", log_prog, (long)getpid(),
+	             level_name(level));
+	if (n < 0)
+		return 0;
+	used = (size_t)n < len ? (size_t)n : len - 1;
+	n = vsnprintf(line + used, len - used, fmt, ap);
+	if (n < 0)
+		return 0;
+	used += (size_t)n;
+	if (used > len - 2)
+		used = len - 2;
+	line[used++] = '\n';
+	return used;
+}
+
+static void log_va(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[2048];
-	int n;
 	size_t used;
-	va_list ap;
 
 	/* Build the whole line first: one write() keeps lines from threads
 	 * and processes sharing one error log from interleaving. */
-	n = snprintf(line, sizeof(line), "%s[%ld]: ", log_prog, (long)getpid());
-	if (n < 0)
+	used = log_format(line, sizeof(line), level, fmt, ap);
+	if (used > 0 && write(STDERR_FILENO, line, used) < 0)
 		return;
-	used = (size_t)n;
+}
+
+void log_at(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	n = vsnprintf(line + used, sizeof(line) - used, fmt, ap);
+	log_va(level, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	used += (size_t)n;
-	if (used > sizeof(line) - 2)
-		used = sizeof(line) - 2;
-	line[used++] = '\n';
-	if (write(STDERR_FILENO, line, used) < 0)
-		return;
+}
+
+void log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_va(LOG_LEVEL_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+void log_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_va(LOG_LEVEL_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_va(LOG_LEVEL_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void log_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_va(LOG_LEVEL_ERROR, fmt, ap);
+	va_end(ap);
 }
 
 char *log_escape(char *dst, size_t dstlen, const char *src, size_t srclen)

@@ -7,42 +7,51 @@
 #include <stdarg.h>
 #include <string.h>
 
-/* "agent_url" -> "AGENT_AGENT_URL" */
-static const char *env_name(const char *key, char *buf, size_t len)
+/* Where v came from, for the line of setting k. */
+static void print_source(FILE *f, const struct settings *s, enum setting_key k)
 {
-	size_t i, n = strlen(key);
+	const struct setting_value *v = &s->v[k];
+	char env[64];
 
-	if (n + 7 > len)
-		return key;
-	memcpy(buf, "AGENT_", 6);
-	for (i = 0; i <= n; i++)
-		buf[6 + i] = (char)(key[i] >= 'a' && key[i] <= 'z' ? key[i] - 32
-		                                                   : key[i]);
-	return buf;
+	settings_env_name(k, env, sizeof(env));
+	if (v->src == SRC_FILE)
+		fprintf(f, "(config file %s:%u%s)\n",
+		        settings_str(s, SET_CONFIG), v->line,
+		        v->old_name ? ", deprecated name" : "");
+	else if (v->src == SRC_ENV && v->old_name)
+		fprintf(f, "(environment, deprecated name for %s)\n", env);
+	else if (v->src == SRC_ENV)
+		fprintf(f, "(environment %s)\n", env);
+	else
+		fprintf(f, "(%s%s)\n", settings_source_name(v->src),
+		        v->old_name ? ", deprecated name" : "");
 }
 
-void report_settings(struct report *rep, const struct settings *s)
+void report_settings(struct report *rep, const struct settings *s,
+                     enum settings_program prog)
 {
-	char envbuf[64];
-	int k;
+	int k, i;
 
 	for (k = 0; k < SET_COUNT; k++) {
 		const struct setting_value *v = &s->v[k];
 		const char *name = settings_name((enum setting_key)k);
 
-		if (v->src == SRC_FILE)
-			fprintf(rep->f, "%-18s = %-32s (config file %s:%u)\n",
-			        name, v->text, settings_str(s, SET_CONFIG),
-			        v->line);
-		else if (v->src == SRC_ENV)
-			fprintf(rep->f, "%-18s = %-32s (environment %s)\n",
-			        name, v->text,
-			        env_name(name, envbuf, sizeof(envbuf)));
-		else
-			fprintf(rep->f, "%-18s = %-32s (%s)\n", name,
-			        v->text[0] != '\0' ? v->text : "(unset)",
-			        settings_source_name(v->src));
+		if (!settings_applies((enum setting_key)k, prog))
+			continue;
+		fprintf(rep->f, "%-20s = %-32s ", name,
+		        v->text[0] != '\0' ? v->text : "(unset)");
+		print_source(rep->f, s, (enum setting_key)k);
 	}
+	for (i = 0; i < settings_note_count(); i++)
+		report_warning(rep, "%s", settings_note(i));
+	for (k = 0; k < SET_COUNT; k++)
+		if (!settings_applies((enum setting_key)k, prog) &&
+		    s->v[k].src != SRC_DEFAULT)
+			report_warning(rep,
+			               "%s is set (%s) but this program does "
+			               "not use it",
+			               settings_name((enum setting_key)k),
+			               settings_source_name(s->v[k].src));
 }
 
 static void report_line(struct report *rep, const char *kind, const char *fmt,

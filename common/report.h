@@ -13,8 +13,11 @@ struct report {
 	int warnings;
 };
 
-/* One line per setting: "key = value    (source)". */
-void report_settings(struct report *rep, const struct settings *s);
+/* One line per setting that prog reads: "key = value (source)"; then
+ * the start-up notes and settings given that prog does not read, as
+ * warnings. */
+void report_settings(struct report *rep, const struct settings *s,
+                     enum settings_program prog);
 
 void report_error(struct report *rep, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -5,10 +5,13 @@
 #include "settings.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "url.h"
 
 enum setting_type {
@@ -28,6 +31,7 @@ struct setting_desc {
 	const char *name;
 	enum setting_type type;
 	int per_request;
+	int progs; /* enum settings_program bits */
 	const char *dflt;
 	long long min, max;
 	const char *const *names; /* T_ENUM */
@@ -38,58 +42,63 @@ static const char *const forwarded_names[] = {"x-forwarded", "rfc7239", "both",
                                               "none", NULL};
 
 #define DAY_MS (24LL * 3600 * 1000)
+#define ONLY_R PROG_REDIRECT
+#define ONLY_F PROG_RELAY
+#define BOTH   (PROG_REDIRECT | PROG_RELAY)
 
 /* Order follows enum setting_key. */
 static const struct setting_desc table[SET_COUNT] = {
-    {"agent_url", T_URL, 1, "", 0, 0, NULL,
+    {"agent_url", T_URL, 1, BOTH, "", 0, 0, NULL,
      "base URL of the agent, http:// or https://, may carry a path prefix"},
-    {"agent_socket", T_PATH, 1, "", 0, 0, NULL,
+    {"agent_socket", T_PATH, 1, ONLY_F, "", 0, 0, NULL,
      "reach the agent over this Unix socket (agent_url still names host and "
      "path)"},
-    {"public_url", T_URL, 1, "", 0, 0, NULL,
+    {"public_url", T_URL, 1, ONLY_R, "", 0, 0, NULL,
      "base URL that redirects send clients to (default: derived from the "
      "request)"},
-    {"redirect_status", T_STATUS, 1, "", 0, 0, NULL,
-     "301, 302, 303, 307 or 308 (default: 302 for GET/HEAD, 307 otherwise)"},
-    {"config", T_PATH, 0, "", 0, 0, NULL, "config file of key = value lines"},
-    {"strip_prefix", T_PREFIX, 1, "", 0, 0, NULL,
+    {"redirect_status", T_STATUS, 1, ONLY_R, "", 0, 0, NULL,
+     "status of the redirect (unset: 302 for GET/HEAD, 307 otherwise)"},
+    {"config", T_PATH, 0, BOTH, "", 0, 0, NULL,
+     "config file of key = value lines"},
+    {"strip_prefix", T_PREFIX, 1, BOTH, "", 0, 0, NULL,
      "path prefix the gateway is mounted under, removed before the agent sees "
      "the path"},
-    {"preserve_host", T_BOOL, 1, "no", 0, 1, NULL,
+    {"preserve_host", T_BOOL, 1, ONLY_F, "no", 0, 1, NULL,
      "send the client's Host to the agent instead of the agent's own"},
-    {"forwarded_headers", T_ENUM, 1, "x-forwarded", 0, 3, forwarded_names,
+    {"forwarded_headers", T_ENUM, 1, ONLY_F, "x-forwarded", 0, 3,
+     forwarded_names,
      "forwarding information: x-forwarded, rfc7239, both or none"},
-    {"trust_forwarded", T_BOOL, 1, "yes", 0, 1, NULL,
+    {"trust_forwarded", T_BOOL, 1, ONLY_F, "yes", 0, 1, NULL,
      "extend the client's X-Forwarded-For/Forwarded (yes) or start them here "
      "(no)"},
-    {"connect_timeout", T_MSEC, 1, "5", 1, DAY_MS, NULL,
+    {"connect_timeout", T_MSEC, 1, ONLY_F, "5", 1, DAY_MS, NULL,
      "time to connect to the agent"},
-    {"response_timeout", T_MSEC, 1, "60", 1, DAY_MS, NULL,
+    {"response_timeout", T_MSEC, 1, ONLY_F, "60", 1, DAY_MS, NULL,
      "time from sending the request to the agent's response head"},
-    {"idle_timeout", T_MSEC, 1, "300", 1, DAY_MS, NULL,
+    {"idle_timeout", T_MSEC, 1, ONLY_F, "300", 1, DAY_MS, NULL,
      "longest silence while a response body streams"},
-    {"max_body_size", T_SIZE, 1, "1G", 0, 1LL << 50, NULL,
+    {"max_body_size", T_SIZE, 1, ONLY_F, "1G", 0, 1LL << 50, NULL,
      "largest request body passed to the agent (0: no limit)"},
-    {"keepalive_max_age", T_MSEC, 0, "60", 1000, DAY_MS, NULL,
+    {"keepalive_max_age", T_MSEC, 0, ONLY_F, "60", 1000, DAY_MS, NULL,
      "reuse an agent connection only if younger than this (keep below the "
      "agent's keep-alive)"},
-    {"ca_file", T_PATH, 0, "", 0, 0, NULL,
+    {"ca_file", T_PATH, 0, ONLY_F, "", 0, 0, NULL,
      "CA certificates to verify an https:// agent with"},
-    {"access_log", T_BOOL, 1, "no", 0, 1, NULL,
+    {"access_log", T_BOOL, 1, ONLY_F, "no", 0, 1, NULL,
      "log one line per request to stderr"},
-    {"diagnose_path", T_PREFIX, 1, "", 0, 0, NULL,
+    {"diagnose_path", T_PREFIX, 1, BOTH, "", 0, 0, NULL,
      "answer this exact request path with a diagnose page (off when unset)"},
-    {"lock_agent", T_BOOL, 0, "no", 0, 1, NULL,
+    {"lock_agent", T_BOOL, 0, ONLY_F, "no", 0, 1, NULL,
      "refuse per-request agent_url and agent_socket parameters"},
-    {"listen", T_LISTEN, 0, "", 0, 0, NULL,
-     "serve FastCGI on HOST:PORT or a Unix socket path (fcgi-relay)"},
-    {"max_workers", T_UINT, 0, "0", 0, 65536, NULL,
+    {"listen", T_LISTEN, 0, ONLY_F, "", 0, 0, NULL,
+     "serve FastCGI on HOST:PORT or a Unix socket path"},
+    {"max_workers", T_UINT, 0, ONLY_F, "0", 0, 65536, NULL,
      "most requests served at once by one process, 503 past it (0: derived "
-     "from the descriptor and thread limits) (fcgi-relay)"},
-    {"request_head_timeout", T_MSEC, 0, "10", 1, DAY_MS, NULL,
-     "time the web server has to send a request's parameters (fcgi-relay)"},
-    {"shutdown_timeout", T_MSEC, 0, "30", 0, DAY_MS, NULL,
-     "on SIGTERM, how long requests in flight may finish (fcgi-relay)"},
+     "from the descriptor and thread limits)"},
+    {"request_head_timeout", T_MSEC, 0, ONLY_F, "10", 1, DAY_MS, NULL,
+     "time the web server has to send a request's parameters"},
+    {"shutdown_timeout", T_MSEC, 0, ONLY_F, "30", 0, DAY_MS, NULL,
+     "on SIGTERM, how long requests in flight may finish"},
 };
 
 const char *settings_name(enum setting_key k)
@@ -105,6 +114,120 @@ const char *settings_help(enum setting_key k)
 int settings_per_request(enum setting_key k)
 {
 	return table[k].per_request;
+}
+
+int settings_applies(enum setting_key k, enum settings_program prog)
+{
+	return (table[k].progs & (int)prog) != 0;
+}
+
+const char *settings_kind(enum setting_key k)
+{
+	static const char *const kinds[] = {
+	    [T_URL] = "URL",       [T_PATH] = "PATH",   [T_PREFIX] = "PREFIX",
+	    [T_STATUS] = "CODE",   [T_UINT] = "NUMBER", [T_MSEC] = "DURATION",
+	    [T_SIZE] = "SIZE",     [T_BOOL] = "yes|no", [T_ENUM] = "NAME",
+	    [T_LISTEN] = "ADDRESS"};
+
+	return kinds[table[k].type];
+}
+
+const char *settings_default_text(enum setting_key k, char *buf, size_t len)
+{
+	const struct setting_desc *d = &table[k];
+
+	if (d->dflt[0] == '\0')
+		snprintf(buf, len, "unset");
+	else
+		snprintf(buf, len, "%s%s", d->dflt,
+		         d->type == T_MSEC ? "s" : "");
+	return buf;
+}
+
+/* n milliseconds in the largest accepted unit that is exact. */
+static void msec_text(long long n, char *buf, size_t len)
+{
+	if (n % 60000 == 0 && n / 60000 < 60 && n != 0)
+		snprintf(buf, len, "%lldm", n / 60000);
+	else if (n % 1000 == 0)
+		snprintf(buf, len, "%llds", n / 1000);
+	else
+		snprintf(buf, len, "%lldms", n);
+}
+
+/* n bytes in the largest accepted unit that is exact. */
+static void size_text(long long n, char *buf, size_t len)
+{
+	static const char *const sfx[] = {"", "k", "M", "G"};
+	int u = 0;
+
+	while (u < 3 && n != 0 && n % 1024 == 0) {
+		n /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%lld%s", n, sfx[u]);
+}
+
+/* "a, b, c or d" from a NULL-terminated list. */
+static void list_text(const char *const *names, char *buf, size_t len)
+{
+	size_t used = 0;
+	int i, n = 0;
+
+	while (names[n] != NULL)
+		n++;
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s",
+		                 i == 0       ? ""
+		                 : i == n - 1 ? " or "
+		                              : ", ",
+		                 names[i]);
+
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+const char *settings_allowed(enum setting_key k, char *buf, size_t len)
+{
+	static const char *const statuses[] = {"301", "302", "303",
+	                                       "307", "308", NULL};
+	const struct setting_desc *d = &table[k];
+	char lo[32], hi[32];
+
+	buf[0] = '\0';
+	switch (d->type) {
+	case T_UINT:
+		snprintf(buf, len, "%lld..%lld", d->min, d->max);
+		break;
+	case T_MSEC:
+		msec_text(d->min, lo, sizeof(lo));
+		msec_text(d->max, hi, sizeof(hi));
+		snprintf(buf, len, "%s..%s", lo, hi);
+		break;
+	case T_SIZE:
+		size_text(d->min, lo, sizeof(lo));
+		size_text(d->max, hi, sizeof(hi));
+		snprintf(buf, len, "%s..%s", lo, hi);
+		break;
+	case T_BOOL:
+		snprintf(buf, len, "yes or no (also on/off, true/false, 1/0)");
+		break;
+	case T_STATUS:
+		list_text(statuses, buf, len);
+		break;
+	case T_ENUM:
+		list_text(d->names, buf, len);
+		break;
+	case T_URL:
+	case T_PATH:
+	case T_PREFIX:
+	case T_LISTEN:
+		break;
+	}
+	return buf;
 }
 
 const char *settings_source_name(enum setting_source src)
@@ -138,43 +261,32 @@ static void set_error(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Old names that still work: "threads" was a fixed pool size before
- * workers grew on demand; now it caps them like max_workers. */
-static const struct {
-	const char *name;
-	enum setting_key key;
-} aliases[] = {{"threads", SET_MAX_WORKERS}};
+/* Start-up notes: filled before any thread exists, read after. */
+static char notes[SETTINGS_NOTES_MAX][SETTINGS_NOTE_LEN];
+static int note_count;
 
-/* Whether name (len bytes, '-' as '_', any case) spells key name n. */
-static int name_matches(const char *name, size_t len, const char *n)
+static void add_note(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void add_note(const char *fmt, ...)
 {
-	size_t i;
+	va_list ap;
 
-	if (strlen(n) != len)
-		return 0;
-	for (i = 0; i < len; i++) {
-		char c = name[i] == '-' ? '_' : name[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c + 32);
-		if (c != n[i])
-			return 0;
-	}
-	return 1;
+	if (note_count >= SETTINGS_NOTES_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(notes[note_count++], SETTINGS_NOTE_LEN, fmt, ap);
+	va_end(ap);
 }
 
-int settings_lookup(const char *name, size_t len)
+int settings_note_count(void)
 {
-	size_t i;
-	int k;
+	return note_count;
+}
 
-	for (k = 0; k < SET_COUNT; k++)
-		if (name_matches(name, len, table[k].name))
-			return k;
-	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (name_matches(name, len, aliases[i].name))
-			return (int)aliases[i].key;
-	return -1;
+const char *settings_note(int i)
+{
+	return i >= 0 && i < note_count ? notes[i] : "";
 }
 
 /* Unsigned decimal with optional unit; units[] pairs a suffix with its
@@ -265,12 +377,48 @@ static const char *check_prefix(const char *v, size_t len)
 	return NULL;
 }
 
-/* Validates v and computes its number; NULL or a message. */
+/* The message for a value of d that does not parse: what is wrong, and
+ * what would be right. */
+static const char *value_problem(const struct setting_desc *d, const char *what,
+                                 int in_parens, char *buf, size_t len)
+{
+	char allowed[160];
+
+	settings_allowed((enum setting_key)(d - table), allowed,
+	                 sizeof(allowed));
+	if (in_parens)
+		snprintf(buf, len, "%s (%s)", what, allowed);
+	else
+		snprintf(buf, len, "%s %s", what, allowed);
+	return buf;
+}
+
+static const char *number_problem(const struct setting_desc *d, char *buf,
+                                  size_t len)
+{
+	switch (d->type) {
+	case T_MSEC:
+		return value_problem(d,
+		                     "not a duration (e.g. 30, 30s, 500ms, 2m):"
+		                     " allowed",
+		                     0, buf, len);
+	case T_SIZE:
+		return value_problem(d,
+		                     "not a size (e.g. 1048576, 512k, 64M, 1G):"
+		                     " allowed",
+		                     0, buf, len);
+	default:
+		return value_problem(d, "not a whole number in", 0, buf, len);
+	}
+}
+
+/* Validates v and computes its number; NULL, or a message (maybe built
+ * in buf). */
 static const char *parse_value(const struct setting_desc *d, const char *v,
-                               size_t len, long long *num)
+                               size_t len, long long *num, char *buf,
+                               size_t buflen)
 {
 	struct base_url u;
-	const char *err;
 	size_t i;
 
 	*num = 0;
@@ -289,7 +437,7 @@ static const char *parse_value(const struct setting_desc *d, const char *v,
 		if (parse_scaled(v, len, plain_units, num) < 0 ||
 		    (*num != 301 && *num != 302 && *num != 303 && *num != 307 &&
 		     *num != 308))
-			return "must be 301, 302, 303, 307 or 308";
+			return value_problem(d, "must be", 0, buf, buflen);
 		return NULL;
 	case T_UINT:
 	case T_MSEC:
@@ -299,16 +447,14 @@ static const char *parse_value(const struct setting_desc *d, const char *v,
 		                 : d->type == T_SIZE ? size_units
 		                                     : plain_units,
 		                 num) < 0)
-			return d->type == T_MSEC
-			           ? "not a duration (e.g. 30, 30s, 500ms, 2m)"
-			       : d->type == T_SIZE
-			           ? "not a size (e.g. 1048576, 512k, 64M, 1G)"
-			           : "not a number";
+			return number_problem(d, buf, buflen);
 		if (*num < d->min || *num > d->max)
-			return "out of range";
+			return value_problem(d, "out of range", 0, buf, buflen);
 		return NULL;
 	case T_BOOL:
-		return parse_bool(v, len, num) < 0 ? "must be yes or no" : NULL;
+		if (parse_bool(v, len, num) < 0)
+			return value_problem(d, "must be", 0, buf, buflen);
+		return NULL;
 	case T_ENUM:
 		for (i = 0; d->names[i] != NULL; i++)
 			if (strlen(d->names[i]) == len &&
@@ -316,10 +462,9 @@ static const char *parse_value(const struct setting_desc *d, const char *v,
 				*num = (long long)i;
 				return NULL;
 			}
-		return "not one of the allowed values";
+		return value_problem(d, "must be", 0, buf, buflen);
 	}
-	err = "unknown setting type";
-	return err;
+	return "unknown setting type";
 }
 
 int settings_set(struct settings *s, enum setting_key k, const char *val,
@@ -328,6 +473,7 @@ int settings_set(struct settings *s, enum setting_key k, const char *val,
 {
 	const struct setting_desc *d = &table[k];
 	const char *msg;
+	char buf[256];
 	long long num;
 	size_t i;
 
@@ -345,13 +491,14 @@ int settings_set(struct settings *s, enum setting_key k, const char *val,
 			return -1;
 		}
 	}
-	if ((msg = parse_value(d, val, len, &num)) != NULL) {
+	if ((msg = parse_value(d, val, len, &num, buf, sizeof(buf))) != NULL) {
 		set_error(err, errlen, "%s: %s", d->name, msg);
 		return -1;
 	}
 	if (len == 0 && d->dflt[0] != '\0' && src != SRC_DEFAULT) {
 		/* An empty value means "back to the default". */
-		msg = parse_value(d, d->dflt, strlen(d->dflt), &num);
+		msg = parse_value(d, d->dflt, strlen(d->dflt), &num, buf,
+		                  sizeof(buf));
 		val = d->dflt;
 		len = strlen(d->dflt);
 	}
@@ -360,6 +507,7 @@ int settings_set(struct settings *s, enum setting_key k, const char *val,
 	s->v[k].num = num;
 	s->v[k].src = src;
 	s->v[k].line = line;
+	s->v[k].old_name = 0;
 	return 0;
 }
 
@@ -381,14 +529,50 @@ static int is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* The value part of a config line (after '=', leading blanks gone):
+ * unquoted up to a '#' that follows a blank, or inside matching quotes
+ * with nothing but a comment after them. NULL or the problem. */
+static const char *file_value(const char *v, size_t len, const char **out,
+                              size_t *outlen)
+{
+	const char *close;
+	size_t i, rest;
+
+	if (len > 0 && (v[0] == '"' || v[0] == '\'')) {
+		close = memchr(v + 1, v[0], len - 1);
+		if (close == NULL)
+			return v[0] == '"' ? "missing closing \" (quotes have "
+			                     "no escapes)"
+			                   : "missing closing ' (quotes have "
+			                     "no escapes)";
+		*out = v + 1;
+		*outlen = (size_t)(close - v - 1);
+		rest = len - (size_t)(close + 1 - v);
+		for (i = 0; i < rest && is_space(close[1 + i]); i++)
+			;
+		if (i < rest && close[1 + i] != '#')
+			return "text after the closing quote (a comment starts "
+			       "with '#')";
+		return NULL;
+	}
+	for (i = 0; i < len; i++)
+		if (v[i] == '#' && (i == 0 || is_space(v[i - 1])))
+			break;
+	while (i > 0 && is_space(v[i - 1]))
+		i--;
+	*out = v;
+	*outlen = i;
+	return NULL;
+}
+
 /* One config line of len bytes (no newline). */
 static int file_line(struct settings *s, const char *line, size_t len,
                      const char *path, unsigned lineno, char *err,
                      size_t errlen)
 {
-	const char *eq, *val;
+	const char *eq, *val, *problem, *alias;
 	size_t klen, vlen;
-	char msg[256];
+	char msg[320], hint[96];
 	int k;
 
 	while (len > 0 && (is_space(line[len - 1]) || line[len - 1] == '\r'))
@@ -416,14 +600,29 @@ static int file_line(struct settings *s, const char *line, size_t len,
 	}
 	k = settings_lookup(line, klen);
 	if (k < 0 || k == SET_CONFIG) {
-		set_error(err, errlen, "%s:%u: unknown key '%.*s'", path,
-		          lineno, (int)(klen > 64 ? 64 : klen), line);
+		set_error(err, errlen, "%s:%u: unknown key '%.*s'%s", path,
+		          lineno, (int)(klen > 64 ? 64 : klen), line,
+		          k == SET_CONFIG
+		              ? " (a config file cannot name "
+		                "another)"
+		              : settings_did_you_mean(line, klen, STYLE_KEY,
+		                                      hint, sizeof(hint)));
+		return -1;
+	}
+	if ((problem = file_value(val, vlen, &val, &vlen)) != NULL) {
+		set_error(err, errlen, "%s:%u: %s: %s", path, lineno,
+		          table[k].name, problem);
 		return -1;
 	}
 	if (settings_set(s, (enum setting_key)k, val, vlen, SRC_FILE, lineno,
 	                 msg, sizeof(msg)) < 0) {
 		set_error(err, errlen, "%s:%u: %s", path, lineno, msg);
 		return -1;
+	}
+	if ((alias = settings_alias_of(line, klen)) != NULL) {
+		s->v[k].old_name = 1;
+		add_note("%s:%u: '%.*s' is a deprecated name: use %s", path,
+		         lineno, (int)klen, line, alias);
 	}
 	return 0;
 }
@@ -472,48 +671,103 @@ out:
 	return rc;
 }
 
+/* Per-request parameters under an old name still work; the log says so
+ * once per process, not once per request. */
+static void warn_old_param_once(const char *name, size_t len,
+                                enum setting_key k)
+{
+	static int warned;
+	char env[64];
+
+	if (__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		return;
+	log_warning("per-request parameter %.*s is a deprecated name: use %s",
+	            (int)(len > 64 ? 64 : len), name,
+	            settings_env_name(k, env, sizeof(env)));
+}
+
+/* Refusals that only a per-request parameter gets. */
+static int request_refused(const struct settings *s, enum setting_key k,
+                           char *err, size_t errlen)
+{
+	char env[64];
+
+	settings_env_name(k, env, sizeof(env));
+	if (!table[k].per_request) {
+		set_error(err, errlen,
+		          "%s cannot be set per request (only in the config "
+		          "file, the process environment or on the command "
+		          "line)",
+		          env);
+		return -1;
+	}
+	if (s->v[SET_LOCK_AGENT].num &&
+	    (k == SET_AGENT_URL || k == SET_AGENT_SOCKET)) {
+		set_error(err, errlen,
+		          "%s per request refused: lock_agent is on", env);
+		return -1;
+	}
+	return 0;
+}
+
 static int env_entry(struct settings *s, const char *entry,
                      enum setting_source src, char *err, size_t errlen)
 {
 	const char *eq = strchr(entry, '=');
-	const char *name = entry + 6; /* after "AGENT_" */
-	char msg[256];
-	int k;
+	size_t nlen;
+	char msg[320], hint[96], env[64];
+	int k, old, noted;
 
 	if (eq == NULL)
 		return 0;
-	k = settings_lookup(name, (size_t)(eq - name));
+	nlen = (size_t)(eq - entry);
+	k = settings_env_lookup(entry, nlen, &old);
 	if (k < 0) {
+		settings_did_you_mean(entry, nlen, STYLE_ENV, hint,
+		                      sizeof(hint));
 		/* AGENT_* names the programs do not know might belong to the
 		 * agent's own deployment; only per-request ones are errors,
 		 * because there they can only be meant for the gateway. */
-		if (src != SRC_REQUEST)
+		if (src != SRC_REQUEST) {
+			add_note("unknown environment variable %.*s ignored%s",
+			         (int)(nlen > 64 ? 64 : nlen), entry, hint);
 			return 0;
-		set_error(err, errlen, "unknown parameter %.*s",
-		          (int)(eq - entry > 64 ? 64 : eq - entry), entry);
+		}
+		set_error(err, errlen, "unknown parameter %.*s%s",
+		          (int)(nlen > 64 ? 64 : nlen), entry, hint);
 		return -1;
 	}
-	if (src == SRC_REQUEST && !table[k].per_request) {
-		set_error(err, errlen, "AGENT_%.40s cannot be set per request",
-		          table[k].name);
+	if (k == SET_CONFIG && src != SRC_REQUEST)
+		return 0; /* read first, by settings_startup() */
+	if (src == SRC_REQUEST &&
+	    request_refused(s, (enum setting_key)k, err, errlen) < 0)
 		return -1;
-	}
-	if (src == SRC_REQUEST && s->v[SET_LOCK_AGENT].num &&
-	    (k == SET_AGENT_URL || k == SET_AGENT_SOCKET)) {
-		set_error(err, errlen,
-		          "AGENT_%.40s per request refused: lock_agent is on",
-		          table[k].name);
-		return -1;
-	}
+	/* Under CGI the environment comes again as the request's: named at
+	 * start-up already. */
+	noted = s->v[k].old_name && s->v[k].src == SRC_ENV;
 	if (settings_set(s, (enum setting_key)k, eq + 1, strlen(eq + 1), src, 0,
 	                 msg, sizeof(msg)) < 0) {
-		/* name the variable as it was spelt: "AGENT_AGENT_URL: ..." */
+		/* name the variable as it was spelt: "AGENT_URL: ..." */
 		size_t skip = strlen(table[k].name) + 2;
 
-		set_error(err, errlen, "%.*s: %s",
-		          (int)(eq - entry > 64 ? 64 : eq - entry), entry,
-		          strlen(msg) > skip ? msg + skip : msg);
+		set_error(err, errlen, "%.*s: %s", (int)(nlen > 64 ? 64 : nlen),
+		          entry, strlen(msg) > skip ? msg + skip : msg);
 		return -1;
+	}
+	if (old) {
+		s->v[k].old_name = 1;
+		/* Requests run in worker threads: they log, never add notes. */
+		if (src == SRC_REQUEST) {
+			if (!noted)
+				warn_old_param_once(entry, nlen,
+				                    (enum setting_key)k);
+		} else {
+			add_note("environment variable %.*s is a deprecated "
+			         "name: use %s",
+			         (int)(nlen > 64 ? 64 : nlen), entry,
+			         settings_env_name((enum setting_key)k, env,
+			                           sizeof(env)));
+		}
 	}
 	return 0;
 }
@@ -538,6 +792,7 @@ int settings_load_env(struct settings *s, char *const *envp,
 struct arg_value {
 	int key;
 	const char *val;
+	int old; /* given under a deprecated name */
 };
 
 static int is_flag(const char *a, const char *name)
@@ -545,15 +800,29 @@ static int is_flag(const char *a, const char *name)
 	return strcmp(a, name) == 0;
 }
 
+static void note_old_option(const char *name, size_t len, const char *key)
+{
+	char opt[64];
+	size_t i;
+
+	snprintf(opt, sizeof(opt), "%s", key);
+	for (i = 0; opt[i] != '\0'; i++)
+		if (opt[i] == '_')
+			opt[i] = '-';
+	add_note("option --%.*s is a deprecated name: use --%s",
+	         (int)(len > 64 ? 64 : len), name, opt);
+}
+
 /* Splits argv into flags and (key, value) pairs. */
 static int parse_argv(int argc, char **argv, struct cli_flags *cli,
                       struct arg_value *args, int *nargs, char *err,
                       size_t errlen)
 {
+	char hint[96];
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq, *val;
+		const char *a = argv[i], *eq, *val, *alias;
 		size_t nlen;
 		int k;
 
@@ -578,9 +847,11 @@ static int parse_argv(int argc, char **argv, struct cli_flags *cli,
 		nlen = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
 		k = settings_lookup(a + 2, nlen);
 		if (k < 0) {
-			set_error(err, errlen,
-			          "unknown option '--%.*s' (see --help)",
-			          (int)(nlen > 64 ? 64 : nlen), a + 2);
+			set_error(err, errlen, "unknown option '--%.*s'%s",
+			          (int)(nlen > 64 ? 64 : nlen), a + 2,
+			          settings_did_you_mean(a + 2, nlen,
+			                                STYLE_OPTION, hint,
+			                                sizeof(hint)));
 			return -1;
 		}
 		if (eq != NULL) {
@@ -594,12 +865,16 @@ static int parse_argv(int argc, char **argv, struct cli_flags *cli,
 			          a + 2);
 			return -1;
 		}
+		alias = settings_alias_of(a + 2, nlen);
+		if (alias != NULL)
+			note_old_option(a + 2, nlen, alias);
 		if (*nargs >= SET_COUNT * 4) {
 			set_error(err, errlen, "too many options");
 			return -1;
 		}
 		args[*nargs].key = k;
 		args[*nargs].val = val;
+		args[*nargs].old = alias != NULL;
 		(*nargs)++;
 	}
 	return 0;
@@ -607,50 +882,94 @@ static int parse_argv(int argc, char **argv, struct cli_flags *cli,
 
 /* The config file is named by the command line, else by AGENT_CONFIG. */
 static const char *config_path(const struct arg_value *args, int nargs,
-                               char *const *envp)
+                               char *const *envp, enum setting_source *src)
 {
 	const char *path = NULL;
 	size_t i;
 	int j;
 
+	*src = SRC_ARGV;
 	for (j = 0; j < nargs; j++)
 		if (args[j].key == SET_CONFIG)
 			path = args[j].val;
 	if (path != NULL || envp == NULL)
 		return path;
+	*src = SRC_ENV;
 	for (i = 0; envp[i] != NULL; i++)
 		if (strncmp(envp[i], "AGENT_CONFIG=", 13) == 0)
 			path = envp[i] + 13;
 	return path;
 }
 
+/* Reads the config file; a relative name is taken from the working
+ * directory (for a CGI program: the script's directory) and remembered
+ * as the absolute path, so --check shows which file it was. */
+static int load_config(struct settings *s, const char *path,
+                       enum setting_source src, char *err, size_t errlen)
+{
+	char abs[PATH_MAX], msg[SETTING_VALUE_MAX + 64];
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	if (realpath(path, abs) == NULL) {
+		set_error(err, errlen, "config file %s: cannot read: %s", path,
+		          strerror(errno));
+		return -1;
+	}
+	if (settings_set(s, SET_CONFIG, abs, strlen(abs), src, 0, msg,
+	                 sizeof(msg)) < 0) {
+		set_error(err, errlen, "%s", msg);
+		return -1;
+	}
+	return settings_load_file(s, abs, err, errlen);
+}
+
+/* Logs the start-up notes: --check prints them in its report instead,
+ * unless start-up failed and there will be no report. */
+static void log_notes(void)
+{
+	int i;
+
+	for (i = 0; i < note_count; i++)
+		log_warning("%s", notes[i]);
+}
+
 int settings_startup(struct settings *s, struct cli_flags *cli, int argc,
                      char **argv, char *const *envp, char *err, size_t errlen)
 {
 	struct arg_value args[SET_COUNT * 4];
-	const char *path;
-	char msg[256];
-	int nargs = 0, j;
+	enum setting_source csrc = SRC_ARGV;
+	char msg[320];
+	int nargs = 0, j, rc = -1;
 
 	memset(cli, 0, sizeof(*cli));
+	note_count = 0;
 	settings_defaults(s);
 	if (parse_argv(argc, argv, cli, args, &nargs, err, errlen) < 0)
-		return -1;
-	if (cli->help || cli->version)
-		return 0;
-	path = config_path(args, nargs, envp);
-	if (path != NULL && path[0] != '\0' &&
-	    settings_load_file(s, path, err, errlen) < 0)
-		return -1;
+		goto out;
+	if (cli->help || cli->version) {
+		rc = 0;
+		goto out;
+	}
+	if (load_config(s, config_path(args, nargs, envp, &csrc), csrc, err,
+	                errlen) < 0)
+		goto out;
 	if (settings_load_env(s, envp, SRC_ENV, err, errlen) < 0)
-		return -1;
+		goto out;
 	for (j = 0; j < nargs; j++) {
+		if (args[j].key == SET_CONFIG)
+			continue;
 		if (settings_set(s, (enum setting_key)args[j].key, args[j].val,
 		                 strlen(args[j].val), SRC_ARGV, 0, msg,
 		                 sizeof(msg)) < 0) {
 			set_error(err, errlen, "--%s", msg);
-			return -1;
+			goto out;
 		}
+		s->v[args[j].key].old_name = args[j].old;
 	}
-	return 0;
+	rc = 0;
+out:
+	if ((rc < 0 || !cli->check) && !cli->help && !cli->version)
+		log_notes();
+	return rc;
 }

@@ -108,8 +108,6 @@ static int serve_fastcgi(const struct settings *s)
 
 static void usage(FILE *f)
 {
-	int k;
-
 	fprintf(f,
 	        "usage: fcgi-relay [--check] [--KEY VALUE | --KEY=VALUE ...]\n"
 	        "       fcgi-relay --help | --version\n\n"
@@ -119,16 +117,12 @@ static void usage(FILE *f)
 	        "(listen\n"
 	        "socket on fd 0), standalone with --listen HOST:PORT or "
 	        "--listen /path,\n"
-	        "or as a plain CGI program.\n\n"
-	        "Settings (config file key, environment AGENT_KEY, option "
-	        "--key):\n");
-	for (k = 0; k < SET_COUNT; k++)
-		fprintf(f, "  %-20s %s\n", settings_name((enum setting_key)k),
-		        settings_help((enum setting_key)k));
-	fprintf(f, "\n  --check              validate the settings, print them "
-	           "with their\n"
-	           "                       source, try the agent; exit 1 on "
-	           "error\n");
+	        "or as a plain CGI program.\n\n");
+	settings_print_help(f, PROG_RELAY);
+	fprintf(
+	    f, "\n  --check            validate the settings, print them with "
+	       "their\n"
+	       "                     source, try the agent; exit 1 on error\n");
 }
 
 static int is_cgi_request(void)

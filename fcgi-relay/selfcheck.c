@@ -2,8 +2,11 @@
  * web server must be told. */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "diaghook.h"
@@ -120,27 +123,69 @@ static void check_reach(struct report *rep, const struct settings *s,
 		fprintf(rep->f, "agent: HEAD %s answered %ld\n", url, code);
 		check_loop(rep, u, code, server);
 	} else {
-		report_error(rep, "agent: HEAD %s failed: %s%s%s", url,
-		             curl_easy_strerror(rc), errbuf[0] ? ": " : "",
-		             errbuf);
+		report_error(
+		    rep, "agent: HEAD %s%s%s failed: %s%s%s", url,
+		    settings_isset(s, SET_AGENT_SOCKET) ? " over socket " : "",
+		    settings_str(s, SET_AGENT_SOCKET), curl_easy_strerror(rc),
+		    errbuf[0] ? ": " : "", errbuf);
 	}
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 }
 
+/* What stands between the relay and the agent's socket, named with the
+ * path: missing, not a socket, no permission, nobody listening. */
+static void check_socket(struct report *rep, const char *path)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) != 0) {
+		report_error(rep, "agent_socket %s: %s", path, strerror(errno));
+		return;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		report_error(rep, "agent_socket %s: not a socket (%s)", path,
+		             S_ISDIR(st.st_mode)   ? "a directory"
+		             : S_ISREG(st.st_mode) ? "a regular file"
+		                                   : "another kind of file");
+		return;
+	}
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		report_error(rep,
+		             "agent_socket %s: path longer than %zu bytes, "
+		             "the limit of a Unix socket address",
+		             path, sizeof(sa.sun_path) - 1);
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		report_error(rep, "agent_socket %s: socket: %s", path,
+		             strerror(errno));
+		return;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		report_error(rep, "agent_socket %s: cannot connect: %s%s", path,
+		             strerror(errno),
+		             errno == ECONNREFUSED ? " (nobody listens on it)"
+		             : errno == EACCES ? " (run the relay as a user "
+		                                 "allowed to write to it)"
+		                               : "");
+	close(fd);
+}
+
 static void check_files(struct report *rep, const struct settings *s)
 {
-	struct stat st;
-
-	if (settings_isset(s, SET_AGENT_SOCKET) &&
-	    (stat(settings_str(s, SET_AGENT_SOCKET), &st) != 0 ||
-	     !S_ISSOCK(st.st_mode)))
-		report_error(rep, "agent_socket %s is not a socket",
-		             settings_str(s, SET_AGENT_SOCKET));
+	if (settings_isset(s, SET_AGENT_SOCKET))
+		check_socket(rep, settings_str(s, SET_AGENT_SOCKET));
 	if (settings_isset(s, SET_CA_FILE) &&
 	    access(settings_str(s, SET_CA_FILE), R_OK) != 0)
-		report_error(rep, "ca_file %s is not readable",
-		             settings_str(s, SET_CA_FILE));
+		report_error(rep, "ca_file %s is not readable: %s",
+		             settings_str(s, SET_CA_FILE), strerror(errno));
 }
 
 static void check_listen(struct report *rep, const struct settings *s)
@@ -217,7 +262,7 @@ int relay_check(const struct settings *s, FILE *f)
 {
 	struct report rep = {f, 0, 0};
 
-	report_settings(&rep, s);
+	report_settings(&rep, s, PROG_RELAY);
 	check_listen(&rep, s);
 	check_limits(&rep, s);
 	probe_agent(&rep, s);

@@ -6,7 +6,7 @@
 # (SIGTERM: requests in flight finish first).
 #
 # Settings, from the environment:
-#   AGENT_AGENT_URL  the agent's base URL (required; every other AGENT_*
+#   AGENT_URL  the agent's base URL (required; every other AGENT_*
 #                    setting passes to the relay the same way)
 #   RELAY_LISTEN     127.0.0.1:9000 (default) or /run/fcgi-relay/relay.sock
 #   RELAY_PIDFILE    default /run/fcgi-relay.pid
@@ -19,14 +19,14 @@
 # The one command line it runs, for a TCP port, is
 #   spawn-fcgi -a 127.0.0.1 -p 9000 -F 1 -P /run/fcgi-relay.pid \
 #       -- /usr/local/sbin/fcgi-relay
-# with AGENT_AGENT_URL exported. Name the address: spawn-fcgi binds
+# with AGENT_URL exported. Name the address: spawn-fcgi binds
 # 0.0.0.0 without -a, which would offer the relay to the whole network.
 # The web server then connects to it: examples/lighttpd/
 # fcgi-relay-external.conf, or examples/nginx/fcgi-relay.conf.
 set -eu
 
-: "${AGENT_AGENT_URL:?set AGENT_AGENT_URL to the agent base URL}"
-export AGENT_AGENT_URL
+: "${AGENT_URL:?set AGENT_URL to the agent base URL}"
+export AGENT_URL
 listen=${RELAY_LISTEN:-127.0.0.1:9000}
 pidfile=${RELAY_PIDFILE:-/run/fcgi-relay.pid}
 program=${FCGI_RELAY:-/usr/local/sbin/fcgi-relay}

@@ -33,7 +33,7 @@ fastcgi.server += ( "/" => ((
     "check-local" => "disable",
     "max-procs" => 1,
     "bin-environment" => (
-        "AGENT_AGENT_URL" => "%(agent)s",
+        "AGENT_URL" => "%(agent)s",
     ),
 )))
 """

@@ -4,7 +4,7 @@ eight clients keep sending requests: the relay answers 502 while the
 agent is gone, 2xx again by itself once it is back (same relay process),
 and no worker is left stuck: as many slow requests as the relay has
 threads are then served side by side. Through lighttpd (bin-path, the
-example's 8 threads) and Apache mod_proxy_fcgi (--listen --threads 8);
+example's 8 threads) and Apache mod_proxy_fcgi (--listen --max-workers 8);
 lighttpd mod-fastcgi.t "killing fastcgi and wait for restart", security.md
 row 71."""
 import os

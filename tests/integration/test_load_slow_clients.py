@@ -12,7 +12,7 @@ security.md rows 72-73:
   by the relay's spare worker, or with Apache's own 503 when Apache sent
   it on a kept connection the relay had closed after another overload
   503 (README);
-- with more workers than slow clients (--threads 300, about 50 KiB of
+- with more workers than slow clients (--max-workers 300, about 50 KiB of
   memory per idle worker), through lighttpd (bin-path) and Apache, the
   fast client gets its 200 within 5 s;
 - afterwards the relay serves as before.

@@ -69,7 +69,7 @@ def main():
                 agent, "apache mod_fcgid relay")
     # cgi-redirect as plain CGI with the longest target a header line can
     # carry: just under the limit, Apache's reader must see one line.
-    env = g.cgi_env(REQUEST_URI=target(LIMIT), AGENT_AGENT_URL=agent.url,
+    env = g.cgi_env(REQUEST_URI=target(LIMIT), AGENT_URL=agent.url,
                     AGENT_PUBLIC_URL="https://gw.example")
     _, out, err = g.run_cgi(env)
     line = location_line(out)

@@ -46,7 +46,7 @@ def main():
     g.ok(re.search(r"warning: the agent listens on port %d on loopback only" % agent.port, out),
          "warns that the agent (bound to 127.0.0.1) is unreachable for visitors", out)
 
-    status, out, _ = check(env={"AGENT_AGENT_URL": "http://127.0.0.1:%d" % g.free_port()})
+    status, out, _ = check(env={"AGENT_URL": "http://127.0.0.1:%d" % g.free_port()})
     g.ok(status == 0 and "nothing listens on TCP port" in out,
          "warns when nothing listens on the agent's port", out)
 
@@ -68,8 +68,8 @@ def main():
     with open(conf, "w") as f:
         f.write("agent_url = http://127.0.0.1:1\nagent_ulr = x\n")
     status, out, err = check(env={"AGENT_CONFIG": conf})
-    g.ok(status == 1 and "%s:2: unknown key 'agent_ulr'" % conf in err,
-         "an unknown key names file and line, exit 1", err)
+    g.ok(status == 1 and "%s:2: unknown key 'agent_ulr' (did you mean agent_url?)" % conf in err,
+         "an unknown key names file and line and the key meant, exit 1", err)
     status, out, err = check(env={"AGENT_REDIRECT_STATUS": "200"})
     g.ok(status == 1 and "AGENT_REDIRECT_STATUS: must be 301, 302, 303, 307 or 308" in err,
          "a bad environment value is named", err)
@@ -90,6 +90,8 @@ def main():
     g.ok(status == 0 and all(k in text for k in
                              ("agent_url", "public_url", "redirect_status", "strip_prefix")),
          "--help lists the settings", text)
+    g.ok("AGENT_URL" in text and "max_workers" not in text and "listen" not in text,
+         "--help lists only the settings cgi-redirect reads", text)
     status, out, _ = g.run_cgi({"PATH": "/usr/bin"}, args=["--version"])
     g.ok(status == 0 and re.match(rb"cgi-redirect \(agent-gateway\) \d+\.\d+", out),
          "--version", out)

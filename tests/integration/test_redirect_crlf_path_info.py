@@ -48,14 +48,14 @@ def main():
     # Without REQUEST_URI the program rebuilds the path from PATH_INFO.
     for pi in ("/a\r\nSet-Cookie: x=1", "/a\nb", "/a\x01b", "/a\x7fb"):
         env = g.cgi_env(REQUEST_URI=None, SCRIPT_NAME="/gw", PATH_INFO=pi,
-                        AGENT_AGENT_URL="http://192.0.2.7:8080")
+                        AGENT_URL="http://192.0.2.7:8080")
         rc_, out, err = g.run_cgi(env)
         hdrs, _ = g.parse_cgi(out)
         g.ok(out.startswith(b"Status: 400 ") and not any(k.lower() == "location" for k, _ in hdrs)
              and b"Set-Cookie" not in out.split(b"\r\n\r\n")[0],
              "fallback: PATH_INFO %r -> 400" % pi, repr(out[:200]), repr(err[:200]))
     env = g.cgi_env(REQUEST_URI=None, SCRIPT_NAME="/gw", PATH_INFO="/a b/%/?#",
-                    QUERY_STRING="x=1", AGENT_AGENT_URL="http://192.0.2.7:8080")
+                    QUERY_STRING="x=1", AGENT_URL="http://192.0.2.7:8080")
     rc_, out, err = g.run_cgi(env)
     hdrs, _ = g.parse_cgi(out)
     g.eq([v for k, v in hdrs if k.lower() == "location"],

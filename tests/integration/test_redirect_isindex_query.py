@@ -31,7 +31,7 @@ def main():
     # And directly, as any CGI server may pass such words (RFC 3875 §4.4).
     env = g.cgi_env(REQUEST_URI="/x?--public-url+http://evil.example/",
                     QUERY_STRING="--public-url+http://evil.example/",
-                    AGENT_AGENT_URL="http://192.0.2.7:8080")
+                    AGENT_URL="http://192.0.2.7:8080")
     rc, out, err = g.run_cgi(env, args=["--public-url", "http://evil.example/"])
     hdrs, _ = g.parse_cgi(out)
     loc = [v for k, v in hdrs if k.lower() == "location"]

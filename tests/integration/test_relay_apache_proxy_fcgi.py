@@ -15,7 +15,7 @@ def start_relay(agent, threads):
     d = g.make_dir("relay")
     sock = os.path.join(d, "fcgi-relay.sock")
     log = open(os.path.join(d, "relay.log"), "wb")
-    p = g.Proc("fcgi-relay", [rc.relay_path(), "--listen", sock, "--threads",
+    p = g.Proc("fcgi-relay", [rc.relay_path(), "--listen", sock, "--max-workers",
                               str(threads), "--agent-url", agent.url,
                               "--response-timeout", rc.RESPONSE_TIMEOUT],
                stderr=log)

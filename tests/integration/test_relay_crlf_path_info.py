@@ -59,14 +59,14 @@ def main():
     for pi in ("/a\r\nSet-Cookie: x=1", "/a\nb", "/a\rb", "/a\x01b", "/a\x7fb", "/a\tb"):
         agent.reset_stats()
         env = g.cgi_env(REQUEST_URI=None, SCRIPT_NAME="/gw", PATH_INFO=pi,
-                        AGENT_AGENT_URL=agent.url)
+                        AGENT_URL=agent.url)
         st, out, err = g.run_cgi(env, program=rc.relay_path())
         head = out.split(b"\r\n\r\n")[0]
         g.ok(out.startswith(b"Status: 400 ") and b"Set-Cookie" not in head and
              agent.stats()["requests"] == 0,
              "PATH_INFO fallback: %r -> 400, agent not asked" % pi, repr(out[:200]), repr(err[:300]))
     env = g.cgi_env(REQUEST_URI=None, SCRIPT_NAME="/gw", PATH_INFO="/a b/%/?#",
-                    QUERY_STRING="x=1", AGENT_AGENT_URL=agent.url)
+                    QUERY_STRING="x=1", AGENT_URL=agent.url)
     st, out, err = g.run_cgi(env, program=rc.relay_path())
     g.ok(out.startswith(b"Status: 200") and b'"raw_path": "/gw/a%20b/%25/%3F%23?x=1"' in out,
          "PATH_INFO fallback: re-encoded (space, %, ?, #)", repr(out[:400]), repr(err[:300]))

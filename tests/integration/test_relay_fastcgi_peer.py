@@ -77,7 +77,7 @@ def main():
     check_refused(addr, agent, "row 32: one 100 KiB HTTP_* param",
                   base_params(extra=[(b"HTTP_X_BIG", b"a" * (100 << 10))]), 431)
     # rows 49/51: with lock_agent a peer cannot choose where the relay connects
-    for name in (b"AGENT_AGENT_URL", b"AGENT_AGENT_SOCKET"):
+    for name in (b"AGENT_URL", b"AGENT_SOCKET", b"AGENT_AGENT_URL", b"AGENT_AGENT_SOCKET"):
         val = trap_url if name.endswith(b"URL") else b"/var/run/docker.sock"
         check_refused(addr, agent, "row 49: per-request %s with lock_agent" % name.decode(),
                       base_params(extra=[(name, val)]), 500)

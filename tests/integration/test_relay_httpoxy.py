@@ -75,7 +75,7 @@ def main():
     relay.stop()
 
     # plain CGI: the server put the client's Proxy header in HTTP_PROXY
-    env = g.cgi_env(REQUEST_URI="/cgi-oxy", AGENT_AGENT_URL=agent.url,
+    env = g.cgi_env(REQUEST_URI="/cgi-oxy", AGENT_URL=agent.url,
                     HTTP_PROXY=proxy, http_proxy=proxy, HTTPS_PROXY=proxy,
                     ALL_PROXY=proxy)
     status, out, err = g.run_cgi(env, program=fk.relay_path())

@@ -15,7 +15,7 @@ TARGETS = ["/search?word",
            "/x?--preserve-host+yes",
            "/x?--forwarded-headers+none",
            "/x?--max-body-size+1",
-           "/x?--threads+0",
+           "/x?--max-workers+0",
            "/x?--config+/etc/passwd",
            "/x?--help",
            "/x?--version",
@@ -49,11 +49,11 @@ def main():
         check_server(srv, name)
         srv.stop()
     # Directly, as any CGI server may pass such words.
-    # (AGENT_AGENT_URL from the environment counts as a per-request
+    # (AGENT_URL from the environment counts as a per-request
     # parameter under CGI and would win over argv anyway; a setting the
     # environment leaves alone, such as strip_prefix, shows the words.)
     env = g.cgi_env(REQUEST_URI="/x/y?--strip-prefix+/x",
-                    QUERY_STRING="--strip-prefix+/x", AGENT_AGENT_URL=agent.url)
+                    QUERY_STRING="--strip-prefix+/x", AGENT_URL=agent.url)
     st, out, err = g.run_cgi(env, args=["--strip-prefix", "/x"],
                              program=rc.relay_path())
     hdrs, body = g.parse_cgi(out)

@@ -34,7 +34,7 @@ def main():
 
     # plain CGI: raw control and high bytes in a 10 KB REQUEST_URI
     raw = "/cgi-log/%s%n\r\nX-Injected: 1\x01\x1b[31m\x7f\xff" + "c" * 10000
-    env = g.cgi_env(REQUEST_URI=raw, AGENT_AGENT_URL=agent.url, AGENT_ACCESS_LOG="yes")
+    env = g.cgi_env(REQUEST_URI=raw, AGENT_URL=agent.url, AGENT_ACCESS_LOG="yes")
     status, out, err = g.run_cgi(env, program=fk.relay_path())
     lines = [ln for ln in err.split(b"\n") if ln]
     g.ok(out.startswith(b"Status: 400"), "raw control bytes in the target -> 400", out[:200])

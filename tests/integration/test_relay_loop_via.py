@@ -17,7 +17,7 @@ import relay_checks as rc
 # /loop/... is relayed with agent_url = this lighttpd (a per-request
 # setting); everything else goes to the real agent.
 LOOP = """$HTTP["url"] =~ "^/loop" {
-    setenv.add-environment += ( "AGENT_AGENT_URL" => "http://127.0.0.1:%d" )
+    setenv.add-environment += ( "AGENT_URL" => "http://127.0.0.1:%d" )
 }
 """
 

@@ -18,7 +18,7 @@ def start_relay(agent, listen):
     # 4 workers (plus the one that answers 503): rc.check_reuse allows
     # at most 8 agent connections, one per worker at most.
     p = g.Proc("fcgi-relay", [rc.relay_path(), "--listen", listen,
-                              "--threads", "4", "--agent-url", agent.url,
+                              "--max-workers", "4", "--agent-url", agent.url,
                               "--response-timeout", rc.RESPONSE_TIMEOUT],
                stderr=log)
     if listen.startswith("/"):

@@ -62,7 +62,7 @@ def spawn(agent, listen, **env):
     """Runs the recipe; returns the relay's PID from the pid file."""
     d = g.make_dir("spawn")
     pidfile = os.path.join(d, "relay.pid")
-    full = {"PATH": "/usr/bin:/bin", "AGENT_AGENT_URL": agent.url,
+    full = {"PATH": "/usr/bin:/bin", "AGENT_URL": agent.url,
             "AGENT_RESPONSE_TIMEOUT": rc.RESPONSE_TIMEOUT,
             "RELAY_LISTEN": listen, "RELAY_PIDFILE": pidfile,
             "FCGI_RELAY": rc.relay_path()}

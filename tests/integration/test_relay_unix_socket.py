@@ -64,19 +64,19 @@ def main():
 
     srv = g.start_lighttpd("fcgi-relay.conf", agent_url=AGENT_URL,
                            fcgi_relay=rc.relay_path(),
-                           extra_env={"AGENT_AGENT_SOCKET": sock})
+                           extra_env={"AGENT_SOCKET": sock})
     check(srv, sock, "lighttpd")
     srv.stop()
     srv = g.start_apache("fcgi-relay-fcgid.conf", modules=["fcgid"],
                          agent_url=AGENT_URL, fcgi_relay=rc.relay_path(),
-                         directives='FcgidInitialEnv AGENT_AGENT_SOCKET "%s"' % sock)
+                         directives='FcgidInitialEnv AGENT_SOCKET "%s"' % sock)
     check(srv, sock, "apache")
     srv.stop()
 
     missing = os.path.join(d, "missing.sock")
     srv = g.start_lighttpd("fcgi-relay.conf", agent_url=AGENT_URL,
                            fcgi_relay=rc.relay_path(),
-                           extra_env={"AGENT_AGENT_SOCKET": missing})
+                           extra_env={"AGENT_SOCKET": missing})
     r = g.fetch(srv.port, "GET", "/gone")
     g.eq(r.status, 502, "missing socket -> 502")
     # lighttpd hands the relay its own stderr (stdout.log here).

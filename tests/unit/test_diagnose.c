@@ -147,7 +147,7 @@ START_TEST(test_page_settings)
 	char *env[] = {NULL};
 	char *page = page_for(env, "AGENT_IDLE_TIMEOUT: not a duration");
 
-	ck_assert_ptr_nonnull(strstr(page, "diagnose_path      = (unset)"));
+	ck_assert_ptr_nonnull(strstr(page, "diagnose_path        = (unset)"));
 	ck_assert_ptr_nonnull(strstr(page, "(default)"));
 	ck_assert_ptr_nonnull(strstr(page, "error in this request's AGENT_* "
 	                                   "parameters: AGENT_IDLE_TIMEOUT"));

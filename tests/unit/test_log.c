@@ -1,7 +1,10 @@
 /* Unit tests: escaping untrusted bytes for the log (common/log.c). */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "reqview.h"
@@ -60,6 +63,63 @@ START_TEST(test_log_target)
 }
 END_TEST
 
+/* One format for both programs: "name[pid]: level: message\n". */
+struct level_row {
+	int line;
+	enum log_level level;
+	size_t cap;
+	const char *want; /* after "name[pid]: " */
+};
+
+static const struct level_row level_rows[] = {
+    {__LINE__, LOG_LEVEL_ERROR, 256, "error: x=1\n"},
+    {__LINE__, LOG_LEVEL_WARNING, 256, "warning: x=1\n"},
+    {__LINE__, LOG_LEVEL_INFO, 256, "info: x=1\n"},
+};
+
+static size_t format_line(char *buf, size_t cap, enum log_level level,
+                          const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = log_format(buf, cap, level, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+START_TEST(test_log_levels)
+{
+	const struct level_row *r = &level_rows[_i];
+	char buf[256], prefix[64];
+	size_t n, plen;
+
+	log_init("unit");
+	n = format_line(buf, r->cap, r->level, "x=%d", 1);
+	plen = (size_t)snprintf(prefix, sizeof(prefix),
+	                        "unit[%ld]: ", (long)getpid());
+	ck_assert_uint_eq(n, plen + strlen(r->want));
+	ck_assert(strncmp(buf, prefix, plen) == 0);
+	ck_assert_msg(strncmp(buf + plen, r->want, strlen(r->want)) == 0,
+	              "line %d: got '%.*s'", r->line, (int)n, buf);
+}
+END_TEST
+
+/* A line too long for the buffer is cut but still ends in a newline. */
+START_TEST(test_log_cut)
+{
+	char buf[24];
+	size_t n;
+
+	log_init("unit");
+	n = format_line(buf, sizeof(buf), LOG_LEVEL_WARNING, "%s",
+	                "a long message that cannot fit");
+	ck_assert_uint_eq(n, sizeof(buf) - 1);
+	ck_assert_int_eq(buf[n - 1], '\n');
+}
+END_TEST
+
 Suite *log_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -68,6 +128,9 @@ Suite *log_suite(void)
 	tcase_add_loop_test(tc, test_log_escape, 0,
 	                    (int)(sizeof(esc_rows) / sizeof(esc_rows[0])));
 	tcase_add_test(tc, test_log_target);
+	tcase_add_loop_test(tc, test_log_levels, 0,
+	                    (int)(sizeof(level_rows) / sizeof(level_rows[0])));
+	tcase_add_test(tc, test_log_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }
