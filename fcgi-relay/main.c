@@ -84,8 +84,8 @@ static int agent_ready(const struct settings *s)
 		        "per-request agent_url: refusing to start");
 		return 0;
 	}
-	log_msg("warning: agent_url is not set: every request must bring "
-	        "AGENT_URL as a parameter");
+	log_warning("agent_url is not set: every request must bring "
+	            "AGENT_URL as a parameter");
 	return 1;
 }
 
@@ -100,7 +100,7 @@ static int serve_fastcgi(const struct settings *s)
 		return pool_run(0, s, NULL); /* FCGI_LISTENSOCK_FILENO */
 	if ((fd = listen_open(listen_on)) < 0)
 		return 1;
-	log_msg("listening on %s", listen_on);
+	log_info("listening on %s", listen_on);
 	return pool_run(fd, s, listen_on[0] == '/' ? listen_on : NULL);
 }
 

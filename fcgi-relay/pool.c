@@ -247,7 +247,7 @@ static void accept_failed(int err)
 	                   ? ACCEPT_BACKOFF_MAX_MS
 	                   : pause_ms * 2;
 	pthread_mutex_unlock(&g.lock);
-	log_msg("accept: %s; retrying in %d ms", strerror(err), pause_ms);
+	log_warning("accept: %s; retrying in %d ms", strerror(err), pause_ms);
 	usleep((useconds_t)pause_ms * 1000);
 }
 
@@ -417,9 +417,9 @@ static void begin_stop(int sig)
 		}
 	pthread_cond_broadcast(&g.changed);
 	pthread_mutex_unlock(&g.lock);
-	log_msg("signal %d: listener closed, finishing %d request(s) in "
-	        "flight (at most %lld ms)",
-	        sig, busy, settings_num(g.s, SET_SHUTDOWN_TIMEOUT));
+	log_info("signal %d: listener closed, finishing %d request(s) in "
+	         "flight (at most %lld ms)",
+	         sig, busy, settings_num(g.s, SET_SHUTDOWN_TIMEOUT));
 	if (write(g.wake[1], "x", 1) < 0)
 		log_msg("wake pipe: %s", strerror(errno));
 }
@@ -429,7 +429,7 @@ static void begin_stop(int sig)
  * and libc's teardown would run under the workers still using them. */
 static void exit_now(const char *why, int left)
 {
-	log_msg("%s: %d request(s) cut", why, left);
+	log_warning("%s: %d request(s) cut", why, left);
 	if (g.unlink_path != NULL)
 		unlink(g.unlink_path);
 	_exit(0);
@@ -444,10 +444,10 @@ static void *signal_main(void *arg)
 		if (sigwait(&g_sigs, &sig) != 0)
 			continue;
 		if (!stop_signal(sig))
-			log_msg("signal %d ignored (%s)", sig,
-			        sig == SIGHUP
-			            ? "no reload: restart to apply settings"
-			            : "not used by fcgi-relay");
+			log_warning("signal %d ignored (%s)", sig,
+			            sig == SIGHUP
+			                ? "no reload: restart to apply settings"
+			                : "not used by fcgi-relay");
 		else if (!__atomic_load_n(&g.stopping, __ATOMIC_RELAXED))
 			begin_stop(sig);
 		else
@@ -532,16 +532,16 @@ int pool_run(int listen_fd, const struct settings *s, const char *unlink_path)
 			unlink(unlink_path);
 		return 1;
 	}
-	log_msg("serving FastCGI; agent %s%s%s; up to %d requests at once "
-	        "(%s)",
-	        settings_str(s, SET_AGENT_URL)[0] != '\0'
-	            ? settings_str(s, SET_AGENT_URL)
-	            : "not set (only per-request agent_url works)",
-	        settings_isset(s, SET_AGENT_SOCKET) ? " via " : "",
-	        settings_str(s, SET_AGENT_SOCKET), g.cap,
-	        settings_num(s, SET_MAX_WORKERS) > 0
-	            ? "max_workers"
-	            : "max_workers derived from the descriptor limit");
+	log_info("serving FastCGI; agent %s%s%s; up to %d requests at once "
+	         "(%s)",
+	         settings_str(s, SET_AGENT_URL)[0] != '\0'
+	             ? settings_str(s, SET_AGENT_URL)
+	             : "not set (only per-request agent_url works)",
+	         settings_isset(s, SET_AGENT_SOCKET) ? " via " : "",
+	         settings_str(s, SET_AGENT_SOCKET), g.cap,
+	         settings_num(s, SET_MAX_WORKERS) > 0
+	             ? "max_workers"
+	             : "max_workers derived from the descriptor limit");
 	pthread_mutex_lock(&g.lock);
 	g.workers = WORKER_SPARE;
 	pthread_mutex_unlock(&g.lock);

@@ -122,8 +122,8 @@ static __attribute__((noinline)) void log_access(const struct relay_req *q)
 	req_log_target(&q->rv, uesc, sizeof(uesc));
 	log_escape(aesc, sizeof(aesc), req_get0(&q->rv, "REMOTE_ADDR"),
 	           strlen(req_get0(&q->rv, "REMOTE_ADDR")));
-	log_msg("access %s \"%s %s\" %d %llu %lld ms", aesc, mesc, uesc,
-	        q->status, q->bytes_out, relay_now_ms() - q->start_ms);
+	log_info("access %s \"%s %s\" %d %llu %lld ms", aesc, mesc, uesc,
+	         q->status, q->bytes_out, relay_now_ms() - q->start_ms);
 }
 
 /* Reads and drops what is left of the body (bounds by mode: drain.h), so
@@ -230,8 +230,8 @@ int relay_busy(char *const *envp, const struct relay_io *io)
 	struct reqview rv = {envp};
 	char uesc[LOG_URI_MAX];
 
-	log_msg("%s: max_workers reached -> 503",
-	        req_log_target(&rv, uesc, sizeof(uesc)));
+	log_warning("%s: max_workers reached -> 503",
+	            req_log_target(&rv, uesc, sizeof(uesc)));
 	answer_busy(io);
 	/* The body is not read: the caller closes the connection instead. */
 	return RELAY_UNDRAINED;

@@ -437,7 +437,7 @@ static CURLcode perform_with_retry(struct agent_conn *a, struct relay_req *q)
 		rc = curl_easy_perform(a->curl);
 		if (attempt > 0 || rc == CURLE_OK || !may_retry(a->curl, q, rc))
 			return rc;
-		log_msg("retrying after %s", curl_easy_strerror(rc));
+		log_warning("retrying after %s", curl_easy_strerror(rc));
 		resphead_init(&q->rh);
 		q->errbuf[0] = '\0';
 		q->detail = NULL;
@@ -486,8 +486,8 @@ CURLcode transfer_run(struct relay_req *q)
 	curl_easy_setopt(a->curl, CURLOPT_URL, q->p.url);
 	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, hdrs);
 	if (conn_unclean(a)) {
-		log_msg("agent connection has bytes past its last answer: "
-		        "not reused");
+		log_warning("agent connection has bytes past its last answer: "
+		            "not reused");
 		curl_easy_setopt(a->curl, CURLOPT_FRESH_CONNECT, 1L);
 	}
 	rc = perform_with_retry(a, q);
