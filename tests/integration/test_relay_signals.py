@@ -122,7 +122,8 @@ def ignored_part(agent):
     st.read_for(1)
     for sig in (signal.SIGHUP, signal.SIGUSR2, signal.SIGALRM):
         before = st.events()
-        os.kill(relay.pid, sig)
+        if relay.poll() is None:
+            os.kill(relay.pid, sig)
         after = st.read_for(1.0)
         line = "signal %d ignored" % sig
         logged = fk.wait_for(lambda: line in log_text(logp), 3)
