@@ -7,7 +7,8 @@ on the idle connection that read as the next request's answer (here a
 whole forged answer carrying a stolen cookie). The relay must refuse to
 reuse such a connection: after each poisoning request, 100 requests
 through lighttpd (the shipped example) each get exactly their own answer,
-and the relay logs that the connection was not reused."""
+and the relay logs that the connection was not reused. Each answer names
+its request by path and by the client's own cookie."""
 import os
 import socketserver
 import threading
@@ -19,6 +20,19 @@ import faultkit as fk
 ROUNDS = 100
 FORGED = (b"HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n"
           b"STOLEN session=victim-0001\n")
+
+
+def mine(target, cookie):
+    """The answer that names its request: path and the client's cookie."""
+    return b"mine " + target + b" cookie=" + cookie + b"\n"
+
+
+def one(port, target, cookie):
+    """(target, status, body) when the answer is not this client's own."""
+    r = g.fetch(port, "GET", target, headers=[("Cookie", cookie)])
+    want = mine(target.encode(), cookie.encode())
+    return None if (r.status, r.body) == (200, want) else (
+        target, r.status, r.reason, r.body[:60])
 
 
 def answer(body):
@@ -47,10 +61,14 @@ class Handler(socketserver.BaseRequestHandler):
                 buf += chunk
             head, buf = buf.split(b"\r\n\r\n", 1)
             method, target = head.split(b" ")[:2]
-            if not self.reply(s, method, target):
+            cookie = b""
+            for line in head.split(b"\r\n")[1:]:
+                if line.lower().startswith(b"cookie:"):
+                    cookie = line.split(b":", 1)[1].strip()
+            if not self.reply(s, method, target, cookie):
                 return
 
-    def reply(self, s, method, target):
+    def reply(self, s, method, target, cookie):
         try:
             # The surplus comes in a second write, after the answer was
             # taken: in the same read libcurl sees the excess itself.
@@ -64,7 +82,7 @@ class Handler(socketserver.BaseRequestHandler):
             elif method == b"HEAD":
                 s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n")
             else:
-                s.sendall(answer(b"mine " + target + b"\n"))
+                s.sendall(answer(mine(target, cookie)))
             if target.startswith(b"/poison/"):
                 time.sleep(0.05)
                 s.sendall(FORGED)
@@ -87,17 +105,27 @@ def main():
         # the surplus bytes are on the agent connection before the next
         # request comes (the relay cannot see bytes still on their way)
         time.sleep(0.3)
-        wrong = []
-        for i in range(ROUNDS):
-            target = "/c/%s/%d" % (poison.rsplit("/", 1)[1], i)
-            r = g.fetch(srv.port, "GET", target)
-            if (r.status, r.body) != (200, b"mine " + target.encode() + b"\n"):
-                wrong.append((target, r.status, r.body[:60]))
-        g.eq(wrong, [], "after %s: %d requests each get their own answer" % (
-            poison, ROUNDS))
+        name = poison.rsplit("/", 1)[1]
+        # one client after another: the next request takes the most
+        # recently used agent connection, the poisoned one
+        wrong = [w for w in (one(srv.port, "/c/%s/%d" % (name, i),
+                                 "session=%s-%d" % (name, i))
+                             for i in range(ROUNDS)) if w]
+        g.eq(wrong[:10], [], "after %s: %d clients one after another each get "
+             "their own answer (path and cookie)" % (poison, ROUNDS))
+        r = g.fetch(srv.port, method, poison)
+        time.sleep(0.3)
+        # and four at a time, over several kept agent connections
+        got = fk.parallel(4, lambda k: [w for w in (
+            one(srv.port, "/p/%s/%d/%d" % (name, k, i),
+                "session=%s-%d-%d" % (name, k, i))
+            for i in range(ROUNDS // 4)) if w])
+        wrong = [w for ws in got for w in (ws if isinstance(ws, list) else [ws])]
+        g.eq(wrong[:10], [], "after %s again: %d clients four at a time each get "
+             "their own answer" % (poison, ROUNDS))
     with open(os.path.join(srv.rundir, "stdout.log"), encoding="latin-1") as f:
         errlog = f.read()    # the relay's stderr, as lighttpd passes it on
-    g.ok(errlog.count("bytes past its last answer: not reused") >= 3,
+    g.ok(errlog.count("bytes past its last answer: not reused") >= 6,
          "the relay logged each unclean connection it did not reuse",
          errlog[-1500:])
     srv.stop()
