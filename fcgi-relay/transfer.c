@@ -6,6 +6,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,11 +129,20 @@ void transfer_cleanup(void)
  * as the next client's answer. libcurl 7.88 notices only a closed
  * connection, so the relay looks, as nginx's and Apache's upstream
  * keep-alive do. */
-static int conn_unclean(const struct agent_conn *a)
+enum conn_state { CONN_CLEAN, CONN_CLOSED, CONN_SURPLUS };
+
+static enum conn_state conn_check(const struct agent_conn *a)
 {
 	struct pollfd p = {a->fd, POLLIN | POLLRDHUP, 0};
+	char c;
 
-	return a->fd != CURL_SOCKET_BAD && poll(&p, 1, 0) > 0 && p.revents != 0;
+	if (a->fd == CURL_SOCKET_BAD || poll(&p, 1, 0) <= 0 || p.revents == 0)
+		return CONN_CLEAN;
+	/* Readable: bytes waiting, or the agent closed it (its keep-alive
+	 * timeout: common and harmless, not worth a warning). */
+	if (recv(a->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+		return CONN_SURPLUS;
+	return CONN_CLOSED;
 }
 
 /* ---- libcurl callbacks; userdata is the struct relay_req ---- */
@@ -485,10 +495,16 @@ CURLcode transfer_run(struct relay_req *q)
 	set_method(a->curl, &q->p);
 	curl_easy_setopt(a->curl, CURLOPT_URL, q->p.url);
 	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, hdrs);
-	if (conn_unclean(a)) {
+	switch (conn_check(a)) {
+	case CONN_SURPLUS:
 		log_warning("agent connection has bytes past its last answer: "
 		            "not reused");
+		/* fall through */
+	case CONN_CLOSED:
 		curl_easy_setopt(a->curl, CURLOPT_FRESH_CONNECT, 1L);
+		break;
+	case CONN_CLEAN:
+		break;
 	}
 	rc = perform_with_retry(a, q);
 	if (q->detail == NULL)
