@@ -205,6 +205,15 @@ def program(*rel):
     path = src
     if os.path.exists(src) and not _others_can_enter(os.path.dirname(src)):
         d = make_dir("bin")
+        if not _others_can_enter(d):
+            # Not a skip: nothing run by Apache could work from here.
+            print("Bail out! %s lies below a directory others cannot enter, and "
+                  "so does the temp dir %s made for a copy: Apache's CGI user "
+                  "(%s) could not run the programs. Set TMPDIR to a directory "
+                  "every user can enter (e.g. TMPDIR=/tmp), or build outside %s."
+                  % (BUILDDIR, d, APACHE_USER, BUILDDIR), flush=True)
+            _cleanup()
+            sys.exit(1)
         path = os.path.join(d, os.path.basename(src))
         shutil.copy2(src, path)
         os.chmod(path, 0o755)
