@@ -477,23 +477,21 @@ def wrk_under_watch(srv, pid, seconds=30, connections=64):
 # is 8 MiB; measured +2.5 to +4 MiB from 5 s to 30 s). A leak grows with
 # every request: 100 bytes a request is 10 MiB in a run of 100 000, 2 KiB
 # a request was +60 MiB. So: the growth after 5 s stays under the kept
-# buffers' bound, and it does not speed up.
+# buffers' bound. (When in the run the buffers get touched is chance: a
+# "does not speed up" rule failed once, +0.6 MiB then +2.5 MiB.)
 POOL_BUFFERS_KIB = 32 * 256
-RSS_SLACK_KIB = 2048
 
 
 def rss_levels_off(rss, requests):
     """Whether VmRSS samples (KiB, in time order, from a steady load)
-    stay within the bounded growth above and do not grow faster in the
-    second half of the run than in the first. (verdict, explanation)"""
+    stay within the bounded growth above. (verdict, explanation)"""
     if len(rss) < 6:
         return False, "only %d samples" % len(rss)
     mid = len(rss) // 2
     first, second = rss[mid] - rss[0], rss[-1] - rss[mid]
     why = ("%d KiB at 5 s, +%d KiB in the first half, +%d in the second, "
            "peak %d; %s requests" % (rss[0], first, second, max(rss), requests))
-    return (max(rss) - rss[0] <= POOL_BUFFERS_KIB and
-            second <= first + RSS_SLACK_KIB / 2), why
+    return max(rss) - rss[0] <= POOL_BUFFERS_KIB, why
 
 
 def alive(pid):
