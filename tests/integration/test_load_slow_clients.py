@@ -78,13 +78,13 @@ class SlowClients:
             s.close()
 
 
-def fast_client(port):
-    """GET /fast until a 200 or BOUND seconds; returns (status, seconds,
+def fast_client(port, bound=BOUND):
+    """GET /fast until a 200 or bound seconds; returns (status, seconds,
     attempts)."""
     t0 = time.monotonic()
     attempts = []
     while True:
-        left = BOUND - (time.monotonic() - t0)
+        left = bound - (time.monotonic() - t0)
         if left <= 0 or (attempts and left < 1.0):
             break   # a retry needs time to be answered, not a cut-off timeout
         r = g.fetch(port, "GET", "/fast?try=%d" % len(attempts), timeout=left)
@@ -115,13 +115,17 @@ def check(srv, agent, need_200):
              "(200, or 503) within %.0f s, never left hanging"
              % (k, UPLOADERS + READERS, BOUND), r, "%.2f s" % first)
         g.diag("%s: the 503 came from %s" % (k, by or "nobody (200)"))
-    status, took, attempts = fast_client(srv.port)
+    # Workers start on demand, one after another; under ASan a thread
+    # starts slowly (shadow memory, fake stacks): 2.5 s and once over 5 s
+    # on the 2-core machine with the suite running beside it.
+    bound = BOUND * 3 if g.sanitized(fk.relay_path()) else BOUND
+    status, took, attempts = fast_client(srv.port, bound)
     g.diag("%s: fast client: %s in %.2f s (%d answers: %s)" % (
         k, status, took, len(attempts), sorted(set(attempts), key=str)))
     if need_200:
-        g.ok(status == 200 and took <= BOUND + 0.5,
+        g.ok(status == 200 and took <= bound + 0.5,
              "%s: with %d slow clients and more workers, a fast client gets 200 within %.0f s"
-             % (k, UPLOADERS + READERS, BOUND), attempts, "%.2f s" % took)
+             % (k, UPLOADERS + READERS, bound), attempts, "%.2f s" % took)
     else:
         g.ok(attempts and set(attempts) <= {200, 503},
              "%s: every retry is answered 200 or 503, none hangs or fails" % k,
