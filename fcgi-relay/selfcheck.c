@@ -8,6 +8,7 @@
 
 #include "diaghook.h"
 #include "host.h"
+#include "ops.h"
 #include "relay.h"
 #include "report.h"
 
@@ -17,30 +18,30 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-/* A HEAD of the agent's prefix with the relay's own pinned options. */
-static void check_reach(struct report *rep, const struct settings *s,
-                        const struct base_url *u)
+/* A HEAD of the agent's prefix with the relay's own pinned options;
+ * url gets what was asked, code the status. */
+static CURLcode head_agent(const struct settings *s, const struct base_url *u,
+                           long timeout_ms, char *url, size_t urlcap,
+                           char *errbuf, long *code)
 {
-	char url[SETTING_VALUE_MAX + 300], errbuf[CURL_ERROR_SIZE] = "";
 	CURL *c = curl_easy_init();
-	long code = 0;
 	CURLcode rc;
 	int n;
 
-	if (c == NULL) {
-		report_error(rep, "cannot create a libcurl handle");
-		return;
-	}
-	n = base_url_origin(u, url, sizeof(url));
+	*code = 0;
+	url[0] = '\0';
+	if (c == NULL)
+		return CURLE_OUT_OF_MEMORY;
+	n = base_url_origin(u, url, urlcap);
 	if (n > 0)
-		snprintf(url + n, sizeof(url) - (size_t)n, "%s/", u->prefix);
+		snprintf(url + n, urlcap - (size_t)n, "%s/", u->prefix);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)CHECK_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	if (settings_isset(s, SET_AGENT_SOCKET))
@@ -50,15 +51,43 @@ static void check_reach(struct report *rep, const struct settings *s,
 		curl_easy_setopt(c, CURLOPT_CAINFO,
 		                 settings_str(s, SET_CA_FILE));
 	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+static void check_reach(struct report *rep, const struct settings *s,
+                        const struct base_url *u)
+{
+	char url[SETTING_VALUE_MAX + 300], errbuf[CURL_ERROR_SIZE] = "";
+	long code;
+	CURLcode rc;
+
+	rc =
+	    head_agent(s, u, CHECK_TIMEOUT_MS, url, sizeof(url), errbuf, &code);
+	if (rc == CURLE_OK)
 		fprintf(rep->f, "agent: HEAD %s answered %ld\n", url, code);
-	} else {
+	else if (rc == CURLE_OUT_OF_MEMORY && url[0] == '\0')
+		report_error(rep, "cannot create a libcurl handle");
+	else
 		report_error(rep, "agent: HEAD %s failed: %s%s%s", url,
 		             curl_easy_strerror(rc), errbuf[0] ? ": " : "",
 		             errbuf);
-	}
-	curl_easy_cleanup(c);
+}
+
+long relay_agent_status(const struct settings *s, long timeout_ms)
+{
+	char url[SETTING_VALUE_MAX + 300], errbuf[CURL_ERROR_SIZE] = "";
+	const char *a = settings_str(s, SET_AGENT_URL);
+	struct base_url u;
+	long code;
+
+	if (a[0] == '\0' || base_url_parse(a, strlen(a), &u) != NULL ||
+	    head_agent(s, &u, timeout_ms, url, sizeof(url), errbuf, &code) !=
+	        CURLE_OK)
+		return -1;
+	return code;
 }
 
 static void check_files(struct report *rep, const struct settings *s)
