@@ -17,5 +17,6 @@ Suite *rewrite_suite(void);
 Suite *errmap_suite(void);
 Suite *diagnose_suite(void);
 Suite *plan_suite(void);
+Suite *stats_suite(void);
 
 #endif
