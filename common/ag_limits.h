@@ -127,6 +127,16 @@
 /* fcgi-relay: Retry-After seconds of a 503 when every worker is busy. */
 #define BUSY_RETRY_AFTER_S 1
 
+/* fcgi-relay: the ready_path probe gives the agent this long to answer;
+ * a load balancer's health check usually waits a few seconds. */
+#define READY_TIMEOUT_MS 2000
+
+/* fcgi-relay: Retry-After seconds of a 503 from ready_path. */
+#define READY_RETRY_AFTER_S 5
+
+/* fcgi-relay: the status page, in any of its formats. */
+#define STATS_PAGE_MAX 8192
+
 /* fcgi-relay: how often the progress callback looks at the clock, and
  * polls the client connection for a hang-up while the agent is silent. */
 #define HUP_POLL_MS 250

@@ -99,6 +99,16 @@ static const struct setting_desc table[SET_COUNT] = {
      "time the web server has to send a request's parameters"},
     {"shutdown_timeout", T_MSEC, 0, ONLY_F, "30", 0, DAY_MS, NULL,
      "on SIGTERM, how long requests in flight may finish"},
+    /* Process-wide only: a per-request parameter could turn any path
+     * into the status page, or shadow one of the agent's. */
+    {"status_path", T_PREFIX, 0, ONLY_F, "", 0, 0, NULL,
+     "answer this exact request path with the relay's counters (off when "
+     "unset)"},
+    {"ping_path", T_PREFIX, 0, ONLY_F, "", 0, 0, NULL,
+     "answer this exact request path with \"pong\" (off when unset)"},
+    {"ready_path", T_PREFIX, 0, ONLY_F, "", 0, 0, NULL,
+     "answer this exact request path with 200 when the agent answers, 503 "
+     "otherwise (off when unset)"},
 };
 
 const char *settings_name(enum setting_key k)

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "rewrite.h"
+#include "stats.h"
 
 /* Appends one "Name: value\r\n" to the outgoing head; every line stays
  * below Apache's CGI line buffer (LOCATION_LINE_MAX). */
@@ -127,6 +128,7 @@ int answer_head(struct relay_req *q)
 	c.hb.len += 2;
 	q->status = q->rh.status;
 	q->phase = PHASE_STREAM;
+	stats_stream_begin(); /* ends in relay.c finish */
 	q->no_body = resphead_no_body(q->rh.status, q->p.head_request);
 	q->last_down_ms = relay_now_ms();
 	if (client_put(q, c.hb.p, c.hb.len) < 0) {

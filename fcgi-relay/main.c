@@ -12,8 +12,10 @@
 
 #include "listen.h"
 #include "log.h"
+#include "ops.h"
 #include "pool.h"
 #include "relay.h"
+#include "stats.h"
 #include "transfer.h"
 
 extern char **environ;
@@ -48,6 +50,8 @@ static int serve_cgi(const struct settings *s)
 	io.peer_fd = STDOUT_FILENO;
 	io.half_close_is_gone = 0;
 	io.cgi = 1;
+	if ((r = ops_serve(s, environ, &io, 0)) >= 0)
+		return (r & RELAY_CUT) ? 1 : 0;
 	if (relay_worker_init(&rw, s) < 0) {
 		log_msg("out of memory");
 		response_error(&io.out, 500, "gateway misconfigured", 0);
@@ -133,6 +137,7 @@ static int is_cgi_request(void)
 
 static int run(const struct settings *s)
 {
+	stats_start();
 	if (settings_isset(s, SET_LISTEN) || spawned_fastcgi())
 		return serve_fastcgi(s);
 	if (is_cgi_request()) {

@@ -26,7 +26,9 @@
 #include "fcgiconn.h"
 #include "listen.h"
 #include "log.h"
+#include "ops.h"
 #include "relay.h"
+#include "stats.h"
 #include "transfer.h"
 
 struct worker {
@@ -328,10 +330,14 @@ static void serve_conn(struct worker *w, int fd)
 		return; /* closed, or no valid request in time: gone */
 	fconn_io(w->conn, &io);
 	over = __atomic_add_fetch(&g.busy, 1, __ATOMIC_RELAXED) > g.cap;
-	if (over)
+	/* status and ping cost no agent: answered past the cap too */
+	bits = ops_serve(g.s, fconn_params(w->conn), &io, over);
+	if (bits < 0 && over) {
+		stats_cap_hit();
 		bits = relay_busy(fconn_params(w->conn), &io);
-	else
+	} else if (bits < 0) {
 		bits = relay_serve(&w->rw, fconn_params(w->conn), &io);
+	}
 	__atomic_sub_fetch(&g.busy, 1, __ATOMIC_RELAXED);
 	fd = fconn_end(w->conn, bits);
 	if (fd >= 0 && park(fd) < 0)
@@ -351,6 +357,16 @@ static void *worker_main(void *arg)
 	pthread_cond_broadcast(&g.changed);
 	pthread_mutex_unlock(&g.lock);
 	return NULL;
+}
+
+void pool_gauges(int *workers, int *idle, int *busy, int *cap)
+{
+	pthread_mutex_lock(&g.lock);
+	*workers = g.workers;
+	*idle = g.idle;
+	pthread_mutex_unlock(&g.lock);
+	*busy = __atomic_load_n(&g.busy, __ATOMIC_RELAXED);
+	*cap = g.cap;
 }
 
 /* ---- signals ---- */

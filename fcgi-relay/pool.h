@@ -16,6 +16,10 @@ void pool_unblock_signals(void);
  * thread limits (raising the soft descriptor limit to the hard one). */
 int pool_cap(const struct settings *s);
 
+/* For the status page: worker threads alive, of them idle, requests
+ * being served, and the cap (all 0 before pool_run, under CGI). */
+void pool_gauges(int *workers, int *idle, int *busy, int *cap);
+
 /* Serves FastCGI connections accepted on listen_fd until SIGTERM, SIGINT,
  * SIGQUIT or SIGUSR1, then lets requests in flight finish for up to
  * shutdown_timeout (a second stop signal ends them at once). Removes

@@ -11,6 +11,7 @@
 #include "diaghook.h"
 #include "drain.h"
 #include "log.h"
+#include "stats.h"
 #include "transfer.h"
 #include "via.h"
 
@@ -161,6 +162,8 @@ static int finish(struct relay_req *q, CURLcode rc)
 		if (q->phase == PHASE_STREAM || q->cause == CAUSE_CLIENT_GONE)
 			out |= RELAY_CUT;
 	}
+	stats_finish(q->status, q->cause, q->phase == PHASE_STREAM,
+	             q->body_read, q->bytes_out);
 	if (settings_num(q->s, SET_ACCESS_LOG))
 		log_access(q);
 	/* The answer goes out before a drain that may take a second. */

@@ -11,6 +11,7 @@
 
 #include "diaghook.h"
 #include "host.h"
+#include "ops.h"
 #include "relay.h"
 #include "report.h"
 #include "via.h"
@@ -76,40 +77,49 @@ static void check_loop(struct report *rep, const struct base_url *u, long code,
 		               u->port);
 }
 
-/* A HEAD of the agent's prefix with the relay's own pinned options. */
-static void check_reach(struct report *rep, const struct settings *s,
-                        const struct base_url *u)
+/* What a HEAD of the agent's prefix found: the status, the Server field
+ * (kept to tell a web server from an agent) and what was asked. */
+struct head_result {
+	char url[SETTING_VALUE_MAX + 300];
+	char errbuf[CURL_ERROR_SIZE];
+	char server[64];
+	long code;
+};
+
+/* A HEAD of the agent's prefix with the relay's own pinned options. It
+ * carries the relay's Via (via.h): when agent_url leads back through this
+ * relay, the relay there answers 508. */
+static CURLcode head_agent(const struct settings *s, const struct base_url *u,
+                           long timeout_ms, struct head_result *h)
 {
-	char url[SETTING_VALUE_MAX + 300], errbuf[CURL_ERROR_SIZE] = "";
 	char pseudonym[VIA_PSEUDONYM_SIZE], via[VIA_PSEUDONYM_SIZE + 16];
-	char server[64] = "";
-	struct curl_slist *hdrs = NULL;
-	CURL *c = curl_easy_init();
-	long code = 0;
+	struct curl_slist *hdrs;
+	CURL *c;
 	CURLcode rc;
 	int n;
 
-	if (c == NULL) {
-		report_error(rep, "cannot create a libcurl handle");
-		return;
-	}
+	memset(h, 0, sizeof(*h));
+	c = curl_easy_init();
+	if (c == NULL)
+		return CURLE_OUT_OF_MEMORY;
 	snprintf(via, sizeof(via), "Via: 1.1 %s",
 	         via_pseudonym(settings_str(s, SET_AGENT_URL), pseudonym));
 	hdrs = curl_slist_append(NULL, via);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_server);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)server);
-	n = base_url_origin(u, url, sizeof(url));
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)h->server);
+	n = base_url_origin(u, h->url, sizeof(h->url));
 	if (n > 0)
-		snprintf(url + n, sizeof(url) - (size_t)n, "%s/", u->prefix);
-	curl_easy_setopt(c, CURLOPT_URL, url);
+		snprintf(h->url + n, sizeof(h->url) - (size_t)n, "%s/",
+		         u->prefix);
+	curl_easy_setopt(c, CURLOPT_URL, h->url);
 	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)CHECK_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	if (settings_isset(s, SET_AGENT_SOCKET))
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH,
@@ -118,19 +128,43 @@ static void check_reach(struct report *rep, const struct settings *s,
 		curl_easy_setopt(c, CURLOPT_CAINFO,
 		                 settings_str(s, SET_CA_FILE));
 	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-		fprintf(rep->f, "agent: HEAD %s answered %ld\n", url, code);
-		check_loop(rep, u, code, server);
-	} else {
-		report_error(
-		    rep, "agent: HEAD %s%s%s failed: %s%s%s", url,
-		    settings_isset(s, SET_AGENT_SOCKET) ? " over socket " : "",
-		    settings_str(s, SET_AGENT_SOCKET), curl_easy_strerror(rc),
-		    errbuf[0] ? ": " : "", errbuf);
-	}
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &h->code);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
+	return rc;
+}
+
+static void check_reach(struct report *rep, const struct settings *s,
+                        const struct base_url *u)
+{
+	struct head_result h;
+	CURLcode rc = head_agent(s, u, CHECK_TIMEOUT_MS, &h);
+
+	if (rc == CURLE_OK) {
+		fprintf(rep->f, "agent: HEAD %s answered %ld\n", h.url, h.code);
+		check_loop(rep, u, h.code, h.server);
+	} else if (rc == CURLE_OUT_OF_MEMORY && h.url[0] == '\0') {
+		report_error(rep, "cannot create a libcurl handle");
+	} else {
+		report_error(
+		    rep, "agent: HEAD %s%s%s failed: %s%s%s", h.url,
+		    settings_isset(s, SET_AGENT_SOCKET) ? " over socket " : "",
+		    settings_str(s, SET_AGENT_SOCKET), curl_easy_strerror(rc),
+		    h.errbuf[0] ? ": " : "", h.errbuf);
+	}
+}
+
+long relay_agent_status(const struct settings *s, long timeout_ms)
+{
+	const char *a = settings_str(s, SET_AGENT_URL);
+	struct head_result h;
+	struct base_url u;
+
+	if (a[0] == '\0' || base_url_parse(a, strlen(a), &u) != NULL ||
+	    head_agent(s, &u, timeout_ms, &h) != CURLE_OK)
+		return -1;
+	return h.code;
 }
 
 /* What stands between the relay and the agent's socket, named with the

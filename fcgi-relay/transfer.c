@@ -13,6 +13,7 @@
 
 #include "answer.h"
 #include "log.h"
+#include "ops.h"
 
 /* ---- the pool of agent connections ----
  *
@@ -121,6 +122,18 @@ void transfer_cleanup(void)
 	}
 	g_idle_count = 0;
 	pthread_mutex_unlock(&g_pool_lock);
+}
+
+int transfer_idle_agents(void)
+{
+	const struct agent_conn *a;
+	int n = 0;
+
+	pthread_mutex_lock(&g_pool_lock);
+	for (a = g_idle; a != NULL; a = a->next)
+		n += a->fd != CURL_SOCKET_BAD;
+	pthread_mutex_unlock(&g_pool_lock);
+	return n;
 }
 
 /* An idle connection with bytes waiting (the agent wrote past the end of
@@ -368,6 +381,7 @@ static void set_fixed_options(CURL *c, const struct relay_req *q)
 	                 (long)settings_num(s, SET_CONNECT_TIMEOUT));
 	curl_easy_setopt(c, CURLOPT_MAXAGE_CONN,
 	                 (long)(settings_num(s, SET_KEEPALIVE_MAX_AGE) / 1000));
+	ops_count_agent_sockets(c); /* the status page's agent connections */
 	if (settings_isset(s, SET_AGENT_SOCKET))
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH,
 		                 settings_str(s, SET_AGENT_SOCKET));

@@ -12,6 +12,9 @@
  * failures libcurl's code does not explain. */
 CURLcode transfer_run(struct relay_req *q);
 
+/* Idle handles that keep an agent connection (for the status page). */
+int transfer_idle_agents(void);
+
 /* Closes every idle agent connection (at exit). */
 void transfer_cleanup(void);
 

@@ -11,7 +11,7 @@ static const suite_fn suites[] = {
     host_suite,     url_suite,      settings_suite, target_suite,
     log_suite,      response_suite, redirect_suite, headers_suite,
     resphead_suite, rewrite_suite,  errmap_suite,   diagnose_suite,
-    plan_suite,     drain_suite,    via_suite,
+    plan_suite,     drain_suite,    via_suite,      stats_suite,
 };
 
 int main(void)

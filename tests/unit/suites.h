@@ -19,5 +19,6 @@ Suite *diagnose_suite(void);
 Suite *plan_suite(void);
 Suite *drain_suite(void);
 Suite *via_suite(void);
+Suite *stats_suite(void);
 
 #endif
