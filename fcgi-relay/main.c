@@ -15,6 +15,7 @@
 #include "ops.h"
 #include "pool.h"
 #include "relay.h"
+#include "reload.h"
 #include "stats.h"
 #include "transfer.h"
 
@@ -77,29 +78,19 @@ static int spawned_fastcgi(void)
 	       listening;
 }
 
-/* No agent_url for the process is legal (each request may bring its
- * own), unless lock_agent forbids exactly that. */
-static int agent_ready(const struct settings *s)
-{
-	if (settings_isset(s, SET_AGENT_URL))
-		return 1;
-	if (settings_num(s, SET_LOCK_AGENT)) {
-		log_msg("agent_url is not set and lock_agent forbids "
-		        "per-request agent_url: refusing to start");
-		return 0;
-	}
-	log_warning("agent_url is not set: every request must bring "
-	            "AGENT_URL as a parameter");
-	return 1;
-}
-
 static int serve_fastcgi(const struct settings *s)
 {
 	const char *listen_on = settings_str(s, SET_LISTEN);
+	const char *why = reload_unusable(s);
 	int fd;
 
-	if (!agent_ready(s))
+	if (why != NULL) {
+		log_msg("%s: refusing to start", why);
 		return 1;
+	}
+	if (!settings_isset(s, SET_AGENT_URL))
+		log_warning("agent_url is not set: every request must bring "
+		            "AGENT_URL as a parameter");
 	if (listen_on[0] == '\0')
 		return pool_run(0, s, NULL); /* FCGI_LISTENSOCK_FILENO */
 	if ((fd = listen_open(listen_on)) < 0)
@@ -135,11 +126,16 @@ static int is_cgi_request(void)
 	       getenv("REQUEST_METHOD") != NULL;
 }
 
-static int run(const struct settings *s)
+static int run(const struct settings *s, int argc, char **argv)
 {
 	stats_start();
-	if (settings_isset(s, SET_LISTEN) || spawned_fastcgi())
+	if (settings_isset(s, SET_LISTEN) || spawned_fastcgi()) {
+		if (reload_init(s, argc, argv) < 0) {
+			log_msg("out of memory");
+			return 1;
+		}
 		return serve_fastcgi(s);
+	}
 	if (is_cgi_request()) {
 		pool_unblock_signals();
 		return serve_cgi(s);
@@ -194,7 +190,7 @@ int main(int argc, char **argv)
 	if (cli.check)
 		rc = relay_check(&settings, stdout);
 	else
-		rc = run(&settings);
+		rc = run(&settings, argc, argv);
 	curl_global_cleanup();
 	return rc;
 }

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "ops.h"
 #include "relay.h"
+#include "reload.h"
 #include "stats.h"
 #include "transfer.h"
 
@@ -305,7 +306,9 @@ static int wait_work(void)
 		if (fd != g.listen_fd && fd != g.wake[0])
 			mark_parked(fd, 0); /* this worker has it now */
 		/* Someone must be waiting while this one works. */
-		spawn = g.idle == 0 && g.workers < g.cap + 1;
+		spawn =
+		    g.idle == 0 &&
+		    g.workers < __atomic_load_n(&g.cap, __ATOMIC_RELAXED) + 1;
 		if (spawn)
 			g.workers++;
 		pthread_mutex_unlock(&g.lock);
@@ -323,21 +326,29 @@ static int wait_work(void)
  * if the web server keeps it. */
 static void serve_conn(struct worker *w, int fd)
 {
+	const struct settings *s;
 	struct relay_io io;
 	int bits, over;
 
 	if (fconn_next(w->conn, fd) < 0)
 		return; /* closed, or no valid request in time: gone */
 	fconn_io(w->conn, &io);
-	over = __atomic_add_fetch(&g.busy, 1, __ATOMIC_RELAXED) > g.cap;
+	over = __atomic_add_fetch(&g.busy, 1, __ATOMIC_RELAXED) >
+	       __atomic_load_n(&g.cap, __ATOMIC_RELAXED);
+	/* The settings current now, to the request's end (a reload may
+	 * make others current meanwhile). */
+	s = reload_acquire();
+	w->rw.base = s;
 	/* status and ping cost no agent: answered past the cap too */
-	bits = ops_serve(g.s, fconn_params(w->conn), &io, over);
+	bits = ops_serve(s, fconn_params(w->conn), &io, over);
 	if (bits < 0 && over) {
 		stats_cap_hit();
 		bits = relay_busy(fconn_params(w->conn), &io);
 	} else if (bits < 0) {
 		bits = relay_serve(&w->rw, fconn_params(w->conn), &io);
 	}
+	w->rw.base = NULL;
+	reload_release(s);
 	__atomic_sub_fetch(&g.busy, 1, __ATOMIC_RELAXED);
 	fd = fconn_end(w->conn, bits);
 	if (fd >= 0 && park(fd) < 0)
@@ -366,7 +377,7 @@ void pool_gauges(int *workers, int *idle, int *busy, int *cap)
 	*idle = g.idle;
 	pthread_mutex_unlock(&g.lock);
 	*busy = __atomic_load_n(&g.busy, __ATOMIC_RELAXED);
-	*cap = g.cap;
+	*cap = __atomic_load_n(&g.cap, __ATOMIC_RELAXED);
 }
 
 /* ---- signals ---- */
@@ -398,6 +409,16 @@ static int stop_signal(int sig)
 {
 	return sig == SIGTERM || sig == SIGINT || sig == SIGQUIT ||
 	       sig == SIGUSR1;
+}
+
+/* shutdown_timeout of the settings current at the stop. */
+static long long shutdown_ms(void)
+{
+	const struct settings *s = reload_acquire();
+	long long ms = settings_num(s, SET_SHUTDOWN_TIMEOUT);
+
+	reload_release(s);
+	return ms;
 }
 
 /* Lets go of the listening socket: closes this process's descriptor
@@ -435,7 +456,7 @@ static void begin_stop(int sig)
 	pthread_mutex_unlock(&g.lock);
 	log_info("signal %d: listener closed, finishing %d request(s) in "
 	         "flight (at most %lld ms)",
-	         sig, busy, settings_num(g.s, SET_SHUTDOWN_TIMEOUT));
+	         sig, busy, shutdown_ms());
 	if (write(g.wake[1], "x", 1) < 0)
 		log_msg("wake pipe: %s", strerror(errno));
 }
@@ -451,6 +472,23 @@ static void exit_now(const char *why, int left)
 	_exit(0);
 }
 
+/* SIGHUP: new settings for new requests; max_workers with them. Not
+ * while stopping: the listener is gone, nothing new will start. */
+static void reload_settings(void)
+{
+	const struct settings *s;
+
+	if (__atomic_load_n(&g.stopping, __ATOMIC_RELAXED)) {
+		log_warning("reload ignored: stopping");
+		return;
+	}
+	if (reload_now() < 0)
+		return;
+	s = reload_acquire();
+	__atomic_store_n(&g.cap, pool_cap(s), __ATOMIC_RELAXED);
+	reload_release(s);
+}
+
 static void *signal_main(void *arg)
 {
 	int sig = 0;
@@ -459,11 +497,11 @@ static void *signal_main(void *arg)
 	for (;;) {
 		if (sigwait(&g_sigs, &sig) != 0)
 			continue;
-		if (!stop_signal(sig))
-			log_warning("signal %d ignored (%s)", sig,
-			            sig == SIGHUP
-			                ? "no reload: restart to apply settings"
-			                : "not used by fcgi-relay");
+		if (sig == SIGHUP)
+			reload_settings();
+		else if (!stop_signal(sig))
+			log_warning(
+			    "signal %d ignored (not used by fcgi-relay)", sig);
 		else if (!__atomic_load_n(&g.stopping, __ATOMIC_RELAXED))
 			begin_stop(sig);
 		else
@@ -517,7 +555,7 @@ static int pool_open(int listen_fd, const struct settings *s)
  * stop began (the caller saw it begin); returns the workers still busy. */
 static int wait_workers(void)
 {
-	long long grace = settings_num(g.s, SET_SHUTDOWN_TIMEOUT);
+	long long grace = shutdown_ms();
 	struct timespec until;
 	int left, rc = 0;
 

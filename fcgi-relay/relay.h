@@ -90,7 +90,9 @@ struct relay_req {
  * the first request that needs it, a settings overlay for requests that
  * carry AGENT_* parameters. */
 struct relay_worker {
-	const struct settings *base; /* process settings, shared, read-only */
+	/* The process settings for the request being served (the pool
+	 * sets a generation per request: reload.h), shared, read-only. */
+	const struct settings *base;
 	struct relay_req *req;
 	struct settings *own;
 };

@@ -77,14 +77,20 @@ def start_relay(agent, threads, args=(), wrapper=(), listen=None,
     """The relay on its own: --listen on a fresh Unix socket (group
     www-data, so Apache's children can connect), or on listen
     ("127.0.0.1:PORT"). wrapper is a command put in front (valgrind).
+    agent None: no --agent-url; threads None: no --max-workers (both
+    then come from args, e.g. a --config file).
     Returns (Proc, socket path or listen address, log path)."""
     g.need_file(relay_path(), "fcgi-relay (build it first)")
     d = g.make_dir("relay")
     addr = listen or os.path.join(d, "fcgi-relay.sock")
     logp = os.path.join(d, "relay.log")
     log = open(logp, "wb")
-    argv = list(wrapper) + [relay_path(), "--listen", addr, "--max-workers",
-                            str(threads), "--agent-url", agent.url] + list(args)
+    argv = list(wrapper) + [relay_path(), "--listen", addr]
+    if threads is not None:
+        argv += ["--max-workers", str(threads)]
+    if agent is not None:
+        argv += ["--agent-url", agent.url]
+    argv += list(args)
     p = g.Proc("fcgi-relay", argv, stderr=log)
     end = time.monotonic() + wait
     while time.monotonic() < end and p.poll() is None:

@@ -99,3 +99,55 @@ def exchange(addr, data, timeout=10):
 def ask(addr, params, role=RESPONDER, body=b"", timeout=10):
     return exchange(addr, begin(role) + params_records(params) + stdin_records(body),
                     timeout)
+
+
+class Stream:
+    """An event stream requested over a raw FastCGI connection, read
+    incrementally: events counted by their id lines, ended once
+    FCGI_END_REQUEST came, closed when the relay closed without it."""
+
+    def __init__(self, addr, n, pause):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(10)
+        self.s.connect(addr)
+        self.s.sendall(begin() + params_records(base_params(
+            b"/_/events?n=%d&pause=%s" % (n, str(pause).encode())))
+            + stdin_records(b""))
+        self.buf = b""
+        self.out = b""
+        self.ended = False
+        self.closed = False
+
+    def events(self):
+        body = self.out.split(b"\r\n\r\n", 1)[1:]
+        return body[0].count(b"id: ") if body else 0
+
+    def read_for(self, seconds):
+        """Reads what arrives for up to seconds (less once the stream ended
+        or the connection closed); returns the events seen so far."""
+        deadline = time.monotonic() + seconds
+        while not (self.ended or self.closed) and time.monotonic() < deadline:
+            self.s.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                piece = self.s.recv(65536)
+            except socket.timeout:
+                break
+            except OSError:
+                piece = b""
+            if not piece:
+                self.closed = True
+                break
+            self.buf += piece
+            while len(self.buf) >= 8:
+                _, kind, _, clen, pad = struct.unpack(">BBHHBx", self.buf[:8])
+                if len(self.buf) < 8 + clen + pad:
+                    break
+                if kind == STDOUT:
+                    self.out += self.buf[8:8 + clen]
+                elif kind == END:
+                    self.ended = True
+                self.buf = self.buf[8 + clen + pad:]
+        return self.events()
+
+    def close(self):
+        self.s.close()
