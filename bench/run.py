@@ -44,6 +44,11 @@ BUILDDIR = g.BUILDDIR
 OUT = os.environ.get("BENCH_OUT") or os.path.join(BUILDDIR, "bench", "out")
 CONF = os.path.join(HERE, "conf")
 RELAY = os.path.join(BUILDDIR, "fcgi-relay", "fcgi-relay")
+# Relay rows run with the status page on, read before and after each
+# measurement: the report shows what the relay itself counted (503s at
+# max_workers, failures by cause, agent connections made and reused).
+STATUS_PATH = "/relay-status"
+RELAY_STATUS = "%s --status-path %s" % (RELAY, STATUS_PATH)
 REDIRECT = os.path.join(BUILDDIR, "cgi-redirect", "cgi-redirect")
 
 CONNECTIONS = 32               # wrk -c, as in issue 4's reference runs
@@ -170,8 +175,8 @@ def start_relay_listen(spec, agent_url):
     """The relay as the examples start it: no concurrency option."""
     d = g.make_dir("relay")
     err = open(os.path.join(d, "relay.log"), "wb")
-    p = g.Proc("fcgi-relay", [RELAY, "--listen", spec, "--agent-url", agent_url],
-               stderr=err)
+    p = g.Proc("fcgi-relay", [RELAY, "--listen", spec, "--agent-url", agent_url,
+                               "--status-path", STATUS_PATH], stderr=err)
     end = time.monotonic() + g.START_TIMEOUT
     while time.monotonic() < end and p.poll() is None:
         if spec.startswith("/"):
@@ -442,6 +447,36 @@ def measure(url, seconds, warmup, cpu_roots, upstream_pid, srv=None,
     return r
 
 
+def relay_status(port):
+    """The relay's counters (status page, JSON) through the web server."""
+    r = g.request(port, "GET", STATUS_PATH + "?json")
+    if r.status != 200:
+        raise RuntimeError("status page on port %d: %s" % (port, r.status))
+    return json.loads(r.body)
+
+
+def status_delta(s0, s1):
+    """What the relay counted during one measurement: requests, 503s at
+    max_workers, answers other than ok by cause, agent connections made
+    and the share of relayed requests that reused one."""
+    def d(k):
+        return s1[k] - s0[k]
+    relayed = sum(s1["answers"][c] - s0["answers"][c] for c in s1["answers"])
+    made = d("agent_connections_opened_total")
+    causes = {c: s1["causes"][c] - s0["causes"][c] for c in s1["causes"]
+              if c != "ok" and s1["causes"][c] != s0["causes"][c]}
+    reuse = round(100.0 * (1 - made / relayed), 2) if relayed else ""
+    text = "%d requests, %d 503 at max_workers, %s, %d agent connections " \
+        "made (%s%% reused), %d workers at the end" % (
+            d("requests_total"), d("max_workers_reached_total"),
+            ", ".join("%s %d" % kv for kv in sorted(causes.items()))
+            or "no failures", made, reuse, s1["workers"])
+    return {"relay_requests": d("requests_total"),
+            "relay_503": d("max_workers_reached_total"),
+            "relay_failures": sum(causes.values()),
+            "agent_reuse_pct": reuse, "relay_status": text}
+
+
 def check_get(port, path, want_status=200, want_len=None):
     """One request before timing, so a broken mode fails loudly rather
     than being measured as fast errors."""
@@ -463,13 +498,15 @@ class Bench:
 
     def run_mode(self, mode, family, port, cpu_roots, srv=None,
                  paths=(SMALL, LARGE), sizes=(100, 256 << 10), note="",
-                 check=True, warmup=None, warmup_conns=CONNECTIONS):
+                 check=True, warmup=None, warmup_conns=CONNECTIONS,
+                 status=False):
         for path, size in zip(paths, sizes):
             body = "small" if size == 100 else "large"
             if self.args.only and not re.search(self.args.only, mode):
                 continue
             if check:
                 check_get(port, path, 200, size)
+            before = relay_status(port) if status else None
             r = measure("http://127.0.0.1:%d%s" % (port, path),
                         self.args.seconds,
                         self.args.warmup if warmup is None else warmup, cpu_roots,
@@ -484,6 +521,10 @@ class Bench:
                     "  (%d non-2xx/3xx, %d socket errors)" % (
                         r["non2xx3xx"], r["socket_errors"])
                     if r["non2xx3xx"] or r["socket_errors"] else ""))
+            if before is not None:
+                r.update(status_delta(before, relay_status(port)))
+                log("  %-28s %-5s relay counted: %s" % ("", body,
+                                                        r["relay_status"]))
 
     def wanted(self, mode):
         return not self.args.only or re.search(self.args.only, mode)
@@ -512,9 +553,9 @@ class Bench:
         if not self.wanted("lighttpd-fcgi-spawn"):
             return
         srv = lighttpd(g.example("lighttpd", "fcgi-relay.conf"),
-                       agent_url=self.up.url, fcgi_relay=RELAY)
+                       agent_url=self.up.url, fcgi_relay=RELAY_STATUS)
         self.run_mode("lighttpd-fcgi-spawn", "lighttpd", srv.port,
-                      [srv.proc.pid], srv,
+                      [srv.proc.pid], srv, status=True,
                       note="examples/lighttpd/fcgi-relay.conf: 1 process, workers on demand")
         srv.stop()
 
@@ -568,7 +609,7 @@ class Bench:
         srv = lighttpd(os.path.join(CONF, "lighttpd-fcgi-listen.conf"),
                        relay_port=rport)
         self.run_mode("lighttpd-fcgi-listen", "lighttpd", srv.port,
-                      [srv.proc.pid, relay.pid], srv,
+                      [srv.proc.pid, relay.pid], srv, status=True,
                       note="--listen 127.0.0.1, workers on demand")
         srv.stop()
         relay.stop()
@@ -607,7 +648,7 @@ class Bench:
         srv = apache(g.example("apache", "fcgi-relay-proxy-fcgi.conf"),
                      ["proxy", "proxy_fcgi"], relay_socket=sock)
         self.run_mode("apache-proxy-fcgi", "apache", srv.port,
-                      [srv.proc.pid, relay.pid],
+                      [srv.proc.pid, relay.pid], status=True,
                       note="examples/apache/fcgi-relay-proxy-fcgi.conf, "
                       "--listen unix, workers on demand")
         srv.stop()
@@ -680,9 +721,10 @@ class Bench:
             srv.stop()
         if self.wanted("agent-lighttpd-fcgi-spawn"):
             srv = lighttpd(g.example("lighttpd", "fcgi-relay.conf"),
-                           agent_url=self.agent.url, fcgi_relay=RELAY)
+                           agent_url=self.agent.url, fcgi_relay=RELAY_STATUS)
             self.run_mode("agent-lighttpd-fcgi-spawn", "agent-lighttpd", srv.port,
-                          [srv.proc.pid, self.agent.proc.pid], srv, paths, sizes)
+                          [srv.proc.pid, self.agent.proc.pid], srv, paths, sizes,
+                          status=True)
             srv.stop()
 
     # ------------------------------------------------------------ memory
@@ -871,7 +913,8 @@ def transfer_gib(port, direction, size):
 FIELDS = ["date", "mode", "family", "body", "rps", "p50_ms", "p99_ms", "mib_s",
           "cpu_us_req", "upstream_cpu_us_req", "ratio_own_proxy",
           "ratio_lighttpd_proxy", "requests", "non2xx3xx", "socket_errors",
-          "spool_max", "other_cpu_pct", "idle_before_pct", "note"]
+          "spool_max", "other_cpu_pct", "idle_before_pct", "relay_requests",
+          "relay_503", "relay_failures", "agent_reuse_pct", "note"]
 
 
 def add_ratios(rows):
@@ -1021,6 +1064,12 @@ def print_table(rows, mem, info):
             r["cpu_us_req"], r["ratio_own_proxy"], r["ratio_lighttpd_proxy"],
             "%.0f%%" % r["other_cpu_pct"] if r.get("other_cpu_pct") != "" and
             "other_cpu_pct" in r else "", errs or ""))
+    counted = [r for r in rows if r.get("relay_status")]
+    if counted:
+        log("\nwhat the relay counted in each run (its status page, read "
+            "before and after):")
+        for r in counted:
+            log("  %-28s %-5s %s" % (r["mode"], r["body"], r["relay_status"]))
     st = [r for r in rows if r["family"] == "startup"]
     if st:
         log("\nCGI start-up (hyperfine -N, CGI environment of bench/cgi-env.sh):")

@@ -73,6 +73,8 @@ void stats_finish(int status, enum relay_cause cause, int streamed,
 void stats_agent_socket(int delta)
 {
 	COUNT(g.agent_open, (unsigned long long)(long long)delta);
+	if (delta > 0)
+		COUNT(g.agent_connects, 1);
 }
 
 void stats_read(struct stats_snap *snap)
@@ -87,6 +89,7 @@ void stats_read(struct stats_snap *snap)
 	snap->cap_hits = READ(g.cap_hits);
 	snap->streams = READ(g.streams);
 	snap->agent_open = READ(g.agent_open);
+	snap->agent_connects = READ(g.agent_connects);
 	snap->bytes_up = READ(g.bytes_up);
 	snap->bytes_down = READ(g.bytes_down);
 	for (i = 0; i < 6; i++)
@@ -159,6 +162,10 @@ static const struct item items[] = {
          "Connections to the agent open, in use or idle."),
     ITEM("idle agent connections", "agent_connections_idle", 0, agent_idle,
          "Connections to the agent kept for reuse."),
+    ITEM("agent connections made", "agent_connections_opened_total", 1,
+         agent_connects,
+         "Connections to the agent opened since the start (fewer than "
+         "relayed requests: the rest reused one)."),
     ITEM("request body bytes", "request_body_bytes_total", 1, bytes_up,
          "Request body bytes passed to the agent (finished requests)."),
     ITEM("answer body bytes", "answer_body_bytes_total", 1, bytes_down,

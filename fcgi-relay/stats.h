@@ -24,6 +24,7 @@ struct stats_snap {
 	unsigned long long streams;  /* answers past their head, streaming */
 	unsigned long long agent_open;
 	unsigned long long agent_idle;
+	unsigned long long agent_connects; /* sockets opened since the start */
 	unsigned long long bytes_up;   /* request body bytes to the agent */
 	unsigned long long bytes_down; /* answer body bytes to the client */
 	/* Relayed requests by the status the client got: [1]..[5] for

@@ -134,6 +134,10 @@ def main():
     g.eq(d["agent_connections"], fk.agent_conns(pid, agent.url),
          "agent connections: the relay's sockets to the agent")
     g.ok(d["agent_connections"] >= 1, "agent connections kept")
+    # less this test's own two connections to /_/stats, this one included
+    g.eq(d["agent_connections_opened_total"],
+         agent.stats()["connections_accepted"] - 2,
+         "agent connections made: as many as the agent accepted from it")
     g.ok(d["workers"] >= 1 and d["workers_idle"] <= d["workers"],
          "workers alive and idle", d["workers"], d["workers_idle"])
     check_formats(srv, d, agent)
