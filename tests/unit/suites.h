@@ -20,5 +20,6 @@ Suite *plan_suite(void);
 Suite *drain_suite(void);
 Suite *via_suite(void);
 Suite *stats_suite(void);
+Suite *fcgihead_suite(void);
 
 #endif
