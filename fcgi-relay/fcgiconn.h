@@ -38,4 +38,10 @@ int fconn_end(struct fconn *c, int relay_bits);
 /* Whether bytes from the peer are already waiting on fd. */
 int fconn_input_waiting(int fd);
 
+/* What a new or kept connection fd holds, seen without reading or
+ * waiting: FCONN_READY means a whole request head (or one libfcgi must
+ * judge: fcgihead.h) is there, so fconn_next will not block for it. */
+enum fconn_head { FCONN_SILENT, FCONN_GONE, FCONN_PARTIAL, FCONN_READY };
+enum fconn_head fconn_peek_head(int fd);
+
 #endif

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fcgiconn.h"
+#include "headwait.h"
 #include "listen.h"
 #include "log.h"
 #include "ops.h"
@@ -254,6 +255,30 @@ static void accept_failed(int err)
 	usleep((useconds_t)pause_ms * 1000);
 }
 
+/* A connection is served only once its request head is whole, so
+ * libfcgi's blocking read of it returns at once: a silent one is parked,
+ * one with half a head waits in headwait.c until the rest comes or its
+ * deadline passes. Returns fd when it is to be served now, else -1. */
+static int route(int fd)
+{
+	switch (fconn_peek_head(fd)) {
+	case FCONN_READY:
+		return fd;
+	case FCONN_SILENT:
+		if (park(fd) == 0)
+			return -1;
+		break;
+	case FCONN_PARTIAL:
+		if (headwait_add(fd) == 0)
+			return -1;
+		break;
+	case FCONN_GONE:
+		break;
+	}
+	close(fd);
+	return -1;
+}
+
 /* Takes one new connection: the one to serve now, or -1 (none, refused,
  * or parked until its request arrives). */
 static int accept_one(void)
@@ -272,11 +297,7 @@ static int accept_one(void)
 		close(fd);
 		return -1;
 	}
-	if (fconn_input_waiting(fd))
-		return fd;
-	if (park(fd) < 0)
-		close(fd);
-	return -1;
+	return route(fd);
 }
 
 /* Waits for work as an idle worker. Returns a connection with input, or
@@ -316,9 +337,14 @@ static int wait_work(void)
 			spawn_worker();
 		if (fd == g.wake[0])
 			continue; /* stopping is seen at the top */
-		if (fd == g.listen_fd && (fd = accept_one()) < 0)
-			continue;
-		return fd;
+		if (headwait_owns(fd))
+			fd = headwait_event(fd);
+		else if (fd == g.listen_fd)
+			fd = accept_one();
+		else
+			fd = route(fd); /* a parked connection spoke */
+		if (fd >= 0)
+			return fd;
 	}
 }
 
@@ -384,8 +410,8 @@ void pool_gauges(int *workers, int *idle, int *busy, int *cap)
 
 /* SIGTERM (web servers, systemd), SIGINT, SIGQUIT (nginx's graceful
  * stop) and SIGUSR1 (libfcgi's, as multiwatch sends it) stop the relay
- * gracefully; SIGHUP, SIGUSR2 and SIGALRM, whose default would kill
- * every stream at once, are logged and ignored (there is no reload). */
+ * gracefully; SIGHUP reloads the settings; SIGUSR2 and SIGALRM, whose
+ * default would kill every stream at once, are logged and ignored. */
 void pool_block_signals(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -454,6 +480,7 @@ static void begin_stop(int sig)
 		}
 	pthread_cond_broadcast(&g.changed);
 	pthread_mutex_unlock(&g.lock);
+	headwait_shut_all(); /* not under g.lock: headwait calls park() */
 	log_info("signal %d: listener closed, finishing %d request(s) in "
 	         "flight (at most %lld ms)",
 	         sig, busy, shutdown_ms());
@@ -543,7 +570,9 @@ static int pool_open(int listen_fd, const struct settings *s)
 		return -1;
 	ev.events = EPOLLIN | EPOLLONESHOT;
 	ev.data.fd = listen_fd;
-	if (epoll_ctl(g.ep, EPOLL_CTL_ADD, listen_fd, &ev) < 0)
+	if (epoll_ctl(g.ep, EPOLL_CTL_ADD, listen_fd, &ev) < 0 ||
+	    headwait_open(g.ep, settings_num(s, SET_REQUEST_HEAD_TIMEOUT),
+	                  park) < 0)
 		return -1;
 	pthread_attr_init(&g.attr);
 	pthread_attr_setdetachstate(&g.attr, PTHREAD_CREATE_DETACHED);

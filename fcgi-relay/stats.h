@@ -25,8 +25,8 @@ struct stats_snap {
 	unsigned long long agent_open;
 	unsigned long long agent_idle;
 	unsigned long long agent_connects; /* sockets opened since the start */
-	unsigned long long bytes_up;   /* request body bytes to the agent */
-	unsigned long long bytes_down; /* answer body bytes to the client */
+	unsigned long long bytes_up;       /* request body bytes to the agent */
+	unsigned long long bytes_down;     /* answer body bytes to the client */
 	/* Relayed requests by the status the client got: [1]..[5] for
 	 * 1xx..5xx; [0] for none (cut before a status went out). */
 	unsigned long long by_class[6];

@@ -19,8 +19,7 @@ static const unsigned char whole_stdin[] = {BEGIN_REC, PARAMS_0, STDIN_0};
 static const unsigned char v2[] = {2, 1, 0, 1, 0, 8, 0, 0};
 static const unsigned char mgmt[] = {1, 9, 0, 0, 0, 0, 0, 0};
 static const unsigned char stdin_first[] = {1, 5, 0, 1, 0, 0, 0, 0};
-static const unsigned char params_then_stdin[] = {BEGIN_REC, PARAMS_3,
-                                                  STDIN_0};
+static const unsigned char params_then_stdin[] = {BEGIN_REC, PARAMS_3, STDIN_0};
 
 struct scan_row {
 	int line;
@@ -73,8 +72,8 @@ START_TEST(test_long_record)
 
 	memset(big, 'x', sizeof(big));
 	memcpy(big, begin, sizeof(begin));
-	memcpy(big + at, (const unsigned char[]){1, 4, 0, 1, 0xff, 0xff, 0xff, 0},
-	       8);
+	memcpy(big + at,
+	       (const unsigned char[]){1, 4, 0, 1, 0xff, 0xff, 0xff, 0}, 8);
 	ck_assert_int_eq(fcgi_head_scan(big, at + 8 + 100, sizeof(big)),
 	                 FCGI_HEAD_PARTIAL);
 	at += 8 + 65535 + 255;
