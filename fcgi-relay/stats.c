@@ -112,6 +112,7 @@ static const char *const cause_names[STATS_CAUSES] = {
     [CAUSE_BAD_RESPONSE] = "bad_response",
     [CAUSE_BUSY] = "busy",
     [CAUSE_TIMEOUT] = "timeout",
+    [CAUSE_LOOP] = "loop",
     [CAUSE_CLIENT_BODY] = "client_body",
     [CAUSE_CLIENT_GONE] = "client_gone",
 };

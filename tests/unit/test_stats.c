@@ -187,6 +187,20 @@ START_TEST(test_cap_hit)
 }
 END_TEST
 
+/* Every cause has a name on the page: a missing one printed "(null)"
+ * (the loop cause came after the page was written). */
+START_TEST(test_cause_names)
+{
+	int c;
+
+	for (c = 0; c < STATS_CAUSES; c++) {
+		const char *name = stats_cause_name((enum relay_cause)c);
+
+		ck_assert_msg(name != NULL && name[0] != '\0', "cause %d", c);
+	}
+}
+END_TEST
+
 Suite *stats_suite(void)
 {
 	Suite *s = suite_create("stats");
@@ -203,6 +217,7 @@ Suite *stats_suite(void)
 	    tc, test_finish, 0,
 	    (int)(sizeof(finish_rows) / sizeof(finish_rows[0])));
 	tcase_add_test(tc, test_cap_hit);
+	tcase_add_test(tc, test_cause_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
