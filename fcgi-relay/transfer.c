@@ -470,6 +470,28 @@ static CURLcode perform_with_retry(struct agent_conn *a, struct relay_req *q)
 	}
 }
 
+/* For the access log: libcurl counts the connections it made for the
+ * transfer; 0 means it reused the kept one, if the handle had one to
+ * offer (else the transfer stopped before it had any). A connect that
+ * failed or timed out made none, though it may be counted. */
+static enum agent_use agent_use(CURL *c, CURLcode rc, int had_kept)
+{
+	long connects = 0;
+	curl_off_t connected_us = 0;
+
+	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
+		return AGENT_NONE;
+	if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) != CURLE_OK)
+		return AGENT_NONE;
+	if (connects == 0)
+		return had_kept ? AGENT_REUSED : AGENT_NONE;
+	if (curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected_us) !=
+	        CURLE_OK ||
+	    connected_us <= 0)
+		return AGENT_NONE;
+	return AGENT_NEW;
+}
+
 /* What an operator needs beyond curl's own message: which socket, or
  * that TLS (not the agent's answer) failed. */
 static const char *transfer_detail(struct relay_req *q, CURLcode rc)
@@ -498,6 +520,7 @@ CURLcode transfer_run(struct relay_req *q)
 	struct agent_conn *a = conn_take();
 	struct curl_slist *hdrs = NULL;
 	CURLcode rc = CURLE_OUT_OF_MEMORY;
+	int had_kept = 0;
 
 	if (a == NULL || (hdrs = header_slist(q)) == NULL) {
 		q->detail = "out of memory";
@@ -518,9 +541,11 @@ CURLcode transfer_run(struct relay_req *q)
 		curl_easy_setopt(a->curl, CURLOPT_FRESH_CONNECT, 1L);
 		break;
 	case CONN_CLEAN:
+		had_kept = a->fd != CURL_SOCKET_BAD;
 		break;
 	}
 	rc = perform_with_retry(a, q);
+	q->agent = agent_use(a->curl, rc, had_kept);
 	if (q->detail == NULL)
 		q->detail = transfer_detail(q, rc);
 	/* The handle keeps pointers to the list and this request; clear
