@@ -471,20 +471,28 @@ static CURLcode perform_with_retry(struct agent_conn *a, struct relay_req *q)
 }
 
 /* For the access log: libcurl counts the connections it made for the
- * transfer; 0 means it reused the kept one, if the handle had one to
- * offer (else the transfer stopped before it had any). A connect that
- * failed or timed out made none, though it may be counted. */
-static enum agent_use agent_use(CURL *c, CURLcode rc, int had_kept)
+ * transfer; 0 means it reused the one its handle keeps, once it sent
+ * the request on it (a transfer stopped before that used none). The
+ * handle may keep a connection its fd does not show: after a request to
+ * another agent_url failed to connect, libcurl still caches the one
+ * before. A connect that failed or timed out made none, though it may
+ * be counted. */
+static enum agent_use agent_use(CURL *c, CURLcode rc)
 {
-	long connects = 0;
+	long connects = 0, sent = 0;
 	curl_off_t connected_us = 0;
 
 	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
 		return AGENT_NONE;
 	if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) != CURLE_OK)
 		return AGENT_NONE;
-	if (connects == 0)
-		return had_kept ? AGENT_REUSED : AGENT_NONE;
+	if (connects == 0) {
+		if (curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent) !=
+		        CURLE_OK ||
+		    sent <= 0)
+			return AGENT_NONE;
+		return AGENT_REUSED;
+	}
 	if (curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected_us) !=
 	        CURLE_OK ||
 	    connected_us <= 0)
@@ -520,7 +528,6 @@ CURLcode transfer_run(struct relay_req *q)
 	struct agent_conn *a = conn_take();
 	struct curl_slist *hdrs = NULL;
 	CURLcode rc = CURLE_OUT_OF_MEMORY;
-	int had_kept = 0;
 
 	if (a == NULL || (hdrs = header_slist(q)) == NULL) {
 		q->detail = "out of memory";
@@ -541,11 +548,10 @@ CURLcode transfer_run(struct relay_req *q)
 		curl_easy_setopt(a->curl, CURLOPT_FRESH_CONNECT, 1L);
 		break;
 	case CONN_CLEAN:
-		had_kept = a->fd != CURL_SOCKET_BAD;
 		break;
 	}
 	rc = perform_with_retry(a, q);
-	q->agent = agent_use(a->curl, rc, had_kept);
+	q->agent = agent_use(a->curl, rc);
 	if (q->detail == NULL)
 		q->detail = transfer_detail(q, rc);
 	/* The handle keeps pointers to the list and this request; clear
