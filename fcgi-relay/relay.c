@@ -202,18 +202,52 @@ static void access_time(char *dst, size_t len, time_t t)
 	         tm.tm_sec);
 }
 
+/* The request inside the access line's quotes: what log_escape left of
+ * a '"' becomes \x22 too, so the quoted field ends at the first '"'.
+ * Cut with "..." when the escapes do not fit. */
+static void access_quote(char *dst, size_t dstlen, const char *src)
+{
+	size_t o = 0;
+
+	for (; *src != '\0'; src++) {
+		size_t need = *src == '"' ? 4 : 1;
+
+		if (o + need + 4 > dstlen) {
+			memcpy(dst + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (need == 1)
+			dst[o++] = *src;
+		else
+			o += (size_t)snprintf(dst + o, dstlen - o, "\\x22");
+	}
+	dst[o] = '\0';
+}
+
+/* The status page's name of the cause; a loop has none there. */
+static const char *access_cause(enum relay_cause c)
+{
+	const char *name = c == CAUSE_LOOP ? NULL : stats_cause_name(c);
+
+	return name != NULL ? name : c == CAUSE_LOOP ? "loop" : "other";
+}
+
 /* One line per request, the format README.md "Access log" documents.
  * Every field is one word without spaces except the quoted request,
  * whose bytes are escaped, so the line splits without ambiguity. */
 static __attribute__((noinline)) void log_access(const struct relay_req *q)
 {
 	char mesc[METHOD_MAX * 4 + 8], uesc[LOG_URI_MAX], aesc[64];
-	char when[64], status[16], ttfb[32];
+	char when[64], status[16], ttfb[32], quoted[LOG_URI_MAX + 64];
+	char mquoted[sizeof(mesc)];
 	const char *m = req_get0(&q->rv, "REQUEST_METHOD");
 	const char *addr = req_get0(&q->rv, "REMOTE_ADDR");
 
 	log_escape(mesc, sizeof(mesc), m, strnlen(m, METHOD_MAX + 1));
 	req_log_target(&q->rv, uesc, sizeof(uesc));
+	access_quote(quoted, sizeof(quoted), uesc);
+	access_quote(mquoted, sizeof(mquoted), mesc);
 	log_escape(aesc, sizeof(aesc), addr, strlen(addr));
 	access_time(when, sizeof(when), q->begin_wall);
 	if (q->status != 0)
@@ -227,9 +261,10 @@ static __attribute__((noinline)) void log_access(const struct relay_req *q)
 		snprintf(ttfb, sizeof(ttfb), "-");
 	log_info("access [%s] %s \"%s %s\" %s %llu %lldms ttfb=%s agent=%s "
 	         "cause=%s id=%s",
-	         when, aesc[0] ? aesc : "-", mesc[0] ? mesc : "-", uesc, status,
-	         q->bytes_out + q->local_bytes, relay_now_ms() - q->begin_ms,
-	         ttfb, agent_use_name(q->agent), stats_cause_name(q->cause),
+	         when, aesc[0] ? aesc : "-", mesc[0] ? mquoted : "-", quoted,
+	         status, q->bytes_out + q->local_bytes,
+	         relay_now_ms() - q->begin_ms, ttfb, agent_use_name(q->agent),
+	         access_cause(q->cause),
 	         q->p.request_id[0] ? q->p.request_id : "-");
 }
 
