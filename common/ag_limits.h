@@ -48,6 +48,13 @@
 #define REQ_HEADERS_MAX      (64 * 1024)
 #define REQ_HEADER_COUNT_MAX 200
 
+/* fcgi-relay: a client's X-Request-Id is kept when it is 1 to this many
+ * bytes of [A-Za-z0-9._:+/=-] (enough for a UUID, a W3C trace id or a
+ * base64 digest; nothing a log line or a header would need to escape).
+ * One the relay makes is REQUEST_ID_NEW_LEN hex digits. */
+#define REQUEST_ID_MAX     128
+#define REQUEST_ID_NEW_LEN 32
+
 /* fcgi-relay: the agent's response head. A line must stay below Apache's
  * CGI header line buffer (MAX_STRING_LEN 8192 with CR LF); the head as a
  * whole is capped like lighttpd's backend heads. */

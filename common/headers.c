@@ -247,6 +247,9 @@ static void add_client_fields(struct builder *b, const struct reqview *r,
 		if (o->via != NULL &&
 		    ascii_eq_nocase(name, (size_t)nlen, "Via"))
 			continue; /* extended in add_via */
+		if (o->request_id != NULL &&
+		    ascii_eq_nocase(name, (size_t)nlen, "X-Request-Id"))
+			continue; /* the relay's choice, in add_relay_fields */
 		add(b, name, (size_t)nlen, eq + 1, strlen(eq + 1));
 	}
 	/* Apache hides Authorization from CGI unless told; the mod_rewrite
@@ -360,6 +363,8 @@ static void add_relay_fields(struct builder *b, const struct reqview *r,
 		add_str(b, "Host", o->agent_host);
 	if (ctype != NULL && ctype[0] != '\0')
 		add_str(b, "Content-Type", ctype);
+	if (o->request_id != NULL)
+		add_str(b, "X-Request-Id", o->request_id);
 	if (o->fwd == FWD_X_FORWARDED || o->fwd == FWD_BOTH)
 		add_x_forwarded(b, r, o, addr, host);
 	else if (prior(r, o, "HTTP_X_FORWARDED_FOR") != NULL)

@@ -18,6 +18,10 @@ struct hdr_opts {
 	/* The relay's Via received-by (via.h), or NULL: the client's Via
 	 * passes unchanged. */
 	const char *via;
+	/* The request's id (plan.c chose it), or NULL: with it the agent
+	 * gets exactly one X-Request-Id, this one, whatever the client
+	 * sent. */
+	const char *request_id;
 };
 
 /* The header lines, each "Name: value" or "Name;" (an empty value in
@@ -58,11 +62,12 @@ const char *request_host_value(const struct reqview *r, char *buf,
 /* Every header for the agent: HTTP_* parameters mapped to names without
  * hop-by-hop fields, Expect, Proxy, framing and the fields the relay sets;
  * Authorization also from REDIRECT_HTTP_AUTHORIZATION; Content-Type;
- * Host; forwarding fields; with o->via, the client's Via with the relay's
- * element appended. Expect is never passed: the web server already
- * answered it. Returns NULL, or a static message with out->status: 400,
- * 431, or 508 when the client's Via already lists o->via (the request
- * came back through this relay: agent_url leads to its own web server). */
+ * Host; forwarding fields; with o->request_id, X-Request-Id; with o->via,
+ * the client's Via with the relay's element appended. Expect is never passed:
+ * the web server already answered it. Returns NULL, or a static message with
+ * out->status: 400, 431, or 508 when the client's Via already lists o->via (the
+ * request came back through this relay: agent_url leads to its own web server).
+ */
 const char *headers_build(const struct reqview *r, const struct hdr_opts *o,
                           struct hdr_list *out);
 

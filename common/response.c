@@ -111,7 +111,9 @@ int response_error(const struct sink *out, int status, const char *message,
 	             head_only ? "" : body);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -1;
-	return out->write(out->ctx, buf, (size_t)n);
+	if (out->write(out->ctx, buf, (size_t)n) < 0)
+		return -1;
+	return head_only ? 0 : blen;
 }
 
 int sink_fd_write(void *ctx, const char *p, size_t n)

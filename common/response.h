@@ -20,7 +20,8 @@ long html_escape(char *dst, size_t dstlen, const char *src, size_t srclen);
 
 /* An error answer: "Status:", text/plain, no-store, and a body of the
  * status line and message (none when head_only). message is ours, never
- * agent text; it names the problem for the client. */
+ * agent text; it names the problem for the client. Returns the body
+ * bytes written (0 when head_only), or -1. */
 int response_error(const struct sink *out, int status, const char *message,
                    int head_only);
 

@@ -131,6 +131,7 @@ int answer_head(struct relay_req *q)
 	stats_stream_begin(); /* ends in relay.c finish */
 	q->no_body = resphead_no_body(q->rh.status, q->p.head_request);
 	q->last_down_ms = relay_now_ms();
+	q->head_ms = q->last_down_ms; /* the access log's first byte */
 	if (client_put(q, c.hb.p, c.hb.len) < 0) {
 		q->xf.client_gone = 1;
 		return -1;
@@ -156,10 +157,15 @@ int answer_body(struct relay_req *q, const char *p, size_t n)
 
 int answer_error(struct relay_req *q, int status, const char *message)
 {
-	if (response_error(&q->io->out, status, message, q->p.head_request) < 0)
+	int n;
+
+	if (q->head_ms == 0)
+		q->head_ms = relay_now_ms();
+	n = response_error(&q->io->out, status, message, q->p.head_request);
+	if (n < 0)
 		return -1;
 	q->status = status;
-	return 0;
+	return n;
 }
 
 int answer_busy(const struct relay_io *io)

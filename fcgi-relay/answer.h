@@ -17,7 +17,8 @@ int answer_body(struct relay_req *q, const char *p, size_t n);
 /* Sends what the I/O holds; 0, or -1 once the client is gone. */
 int answer_flush(struct relay_req *q);
 
-/* The error answer for status; 0 when the client took it. */
+/* The error answer for status; the body bytes the client took (0 for
+ * HEAD), or -1. */
 int answer_error(struct relay_req *q, int status, const char *message);
 
 /* 503 with Retry-After, written and flushed. */

@@ -124,6 +124,7 @@ static enum relay_cause plan_headers(struct plan *p, const struct reqview *rv,
 	o.fwd = (enum forwarded_style)settings_num(s, SET_FORWARDED_HEADERS);
 	o.trust_forwarded = (int)settings_num(s, SET_TRUST_FORWARDED);
 	o.via = via_pseudonym(settings_str(s, SET_AGENT_URL), p->via);
+	o.request_id = p->request_id;
 	p->detail = headers_build(rv, &o, &p->hl);
 	if (p->detail == NULL)
 		return CAUSE_OK;
@@ -144,16 +145,57 @@ void plan_reset(struct plan *p)
 	p->length = 0;
 	p->url[0] = '\0';
 	p->via[0] = '\0';
+	p->request_id[0] = '\0';
+	p->request_id_kept = 0;
 	p->detail = NULL;
 }
 
+static int request_id_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
+	       c == '+' || c == '/' || c == '=' || c == '-';
+}
+
+int request_id_ok(const char *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > REQUEST_ID_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!request_id_char((unsigned char)v[i]))
+			return 0;
+	return 1;
+}
+
+/* A client's id is kept so one request can be followed through every
+ * hop; one that is not well-formed is replaced rather than escaped, so
+ * the agent never sees two ids or one the log had to mangle (several
+ * X-Request-Id fields arrive joined by ", ": replaced too). */
+void plan_request_id(struct plan *p, const struct reqview *rv,
+                     const char *new_id)
+{
+	const char *v = req_get(rv, "HTTP_X_REQUEST_ID");
+	size_t n = v != NULL ? strnlen(v, REQUEST_ID_MAX + 1) : 0;
+
+	p->request_id_kept = v != NULL && request_id_ok(v, n);
+	if (!p->request_id_kept) {
+		v = new_id;
+		n = strnlen(v, REQUEST_ID_MAX);
+	}
+	memcpy(p->request_id, v, n);
+	p->request_id[n] = '\0';
+}
+
 enum relay_cause plan_build(struct plan *p, const struct reqview *rv,
-                            const struct settings *s)
+                            const struct settings *s, const char *new_id)
 {
 	const char *role = req_get(rv, "FCGI_ROLE");
 	enum relay_cause c;
 
 	plan_reset(p);
+	plan_request_id(p, rv, new_id);
 	if ((c = plan_agent(p, s)) != CAUSE_OK)
 		return c;
 	if (role != NULL && strcmp(role, "RESPONDER") != 0) {

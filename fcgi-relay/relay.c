@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "answer.h"
 #include "diaghook.h"
@@ -31,6 +33,54 @@ void relay_worker_free(struct relay_worker *w)
 	w->own = NULL;
 }
 
+/* Request ids: 64 random bits drawn once per thread, then the thread's
+ * count of requests, as 32 hex digits. Unique across the threads and
+ * processes of a host (two draws of 64 bits that collide are not worth
+ * a syscall per request), and an increment per request. */
+struct id_source {
+	unsigned long long seed, count;
+	int seeded;
+};
+
+static __thread struct id_source t_ids;
+
+static void id_seed(struct id_source *src)
+{
+	struct timespec ts;
+
+	if (getrandom(&src->seed, sizeof(src->seed), GRND_NONBLOCK) ==
+	    (ssize_t)sizeof(src->seed))
+		goto out;
+	/* no entropy yet (early boot): what tells this thread from others */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	src->seed = ((unsigned long long)getpid() << 40) ^
+	            (unsigned long long)ts.tv_nsec ^
+	            ((unsigned long long)ts.tv_sec << 20) ^
+	            (unsigned long long)(uintptr_t)src;
+out:
+	src->seeded = 1;
+}
+
+static void put_hex64(char *dst, unsigned long long v)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 15; i >= 0; i--, v >>= 4)
+		dst[i] = hex[v & 15];
+}
+
+static void request_id_new(char dst[REQUEST_ID_NEW_LEN + 1])
+{
+	struct id_source *src = &t_ids;
+
+	if (!src->seeded)
+		id_seed(src);
+	put_hex64(dst, src->seed);
+	put_hex64(dst + 16, src->count++);
+	dst[REQUEST_ID_NEW_LEN] = '\0';
+}
+
 /* Only the small fields: the large buffers are filled before use. */
 static void req_reset(struct relay_req *q, const struct relay_worker *w,
                       char *const *envp, const struct relay_io *io)
@@ -52,6 +102,12 @@ static void req_reset(struct relay_req *q, const struct relay_worker *w,
 	q->status = 0;
 	q->bytes_out = 0;
 	q->start_ms = relay_now_ms();
+	q->begin_ms = q->start_ms;
+	q->begin_wall = time(NULL);
+	q->head_ms = 0;
+	q->agent = AGENT_NONE;
+	q->local_bytes = 0;
+	request_id_new(q->new_id);
 	q->last_up_ms = 0;
 	q->last_down_ms = q->start_ms;
 	q->next_poll_ms = q->start_ms + HUP_POLL_MS;
@@ -103,7 +159,7 @@ static __attribute__((noinline)) void log_failure(const struct relay_req *q,
 	           strlen(req_get0(&q->rv, "REQUEST_METHOD")));
 	req_log_target(&q->rv, uesc, sizeof(uesc));
 	log_escape(desc, sizeof(desc), d, strlen(d));
-	log_msg("%s %s: %s%s%s%s%s%s%s%s -> %s after %lld ms", mesc, uesc,
+	log_msg("%s %s: %s%s%s%s%s%s%s%s -> %s after %lld ms id=%s", mesc, uesc,
 	        cause_message(q->cause), desc[0] ? ": " : "", desc,
 	        rc != CURLE_OK ? " (curl: " : "",
 	        rc != CURLE_OK ? curl_easy_strerror(rc) : "",
@@ -112,19 +168,104 @@ static __attribute__((noinline)) void log_failure(const struct relay_req *q,
 	        status != 0                ? code
 	        : q->phase == PHASE_STREAM ? "response cut"
 	                                   : "no answer",
-	        relay_now_ms() - q->start_ms);
+	        relay_now_ms() - q->start_ms, q->p.request_id);
 }
 
+static const char *agent_use_name(enum agent_use a)
+{
+	switch (a) {
+	case AGENT_NEW:
+		return "new";
+	case AGENT_REUSED:
+		return "reused";
+	case AGENT_NONE:
+		break;
+	}
+	return "-";
+}
+
+/* Common Log Format's time, always in UTC: "04/Dec/2026:05:20:01 +0000"
+ * (month names by hand: strftime's %b follows the locale). */
+static void access_time(char *dst, size_t len, time_t t)
+{
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr",
+	                                   "May", "Jun", "Jul", "Aug",
+	                                   "Sep", "Oct", "Nov", "Dec"};
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_mon < 0 || tm.tm_mon > 11) {
+		snprintf(dst, len, "-");
+		return;
+	}
+	snprintf(dst, len, "%02d/%s/%04d:%02d:%02d:%02d +0000", tm.tm_mday,
+	         months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+	         tm.tm_sec);
+}
+
+/* The request inside the access line's quotes: what log_escape left of
+ * a '"' becomes \x22 too, so the quoted field ends at the first '"'.
+ * Cut with "..." when the escapes do not fit. */
+static void access_quote(char *dst, size_t dstlen, const char *src)
+{
+	size_t o = 0;
+
+	for (; *src != '\0'; src++) {
+		size_t need = *src == '"' ? 4 : 1;
+
+		if (o + need + 4 > dstlen) {
+			memcpy(dst + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (need == 1)
+			dst[o++] = *src;
+		else
+			o += (size_t)snprintf(dst + o, dstlen - o, "\\x22");
+	}
+	dst[o] = '\0';
+}
+
+/* The status page's name of the cause; a loop has none there. */
+static const char *access_cause(enum relay_cause c)
+{
+	const char *name = c == CAUSE_LOOP ? NULL : stats_cause_name(c);
+
+	return name != NULL ? name : c == CAUSE_LOOP ? "loop" : "other";
+}
+
+/* One line per request, the format README.md "Access log" documents.
+ * Every field is one word without spaces except the quoted request,
+ * whose bytes are escaped, so the line splits without ambiguity. */
 static __attribute__((noinline)) void log_access(const struct relay_req *q)
 {
 	char mesc[METHOD_MAX * 4 + 8], uesc[LOG_URI_MAX], aesc[64];
+	char when[64], status[16], ttfb[32], quoted[LOG_URI_MAX + 64];
+	char mquoted[sizeof(mesc)];
+	const char *m = req_get0(&q->rv, "REQUEST_METHOD");
+	const char *addr = req_get0(&q->rv, "REMOTE_ADDR");
 
-	log_escape(mesc, sizeof(mesc), q->p.method, strlen(q->p.method));
+	log_escape(mesc, sizeof(mesc), m, strnlen(m, METHOD_MAX + 1));
 	req_log_target(&q->rv, uesc, sizeof(uesc));
-	log_escape(aesc, sizeof(aesc), req_get0(&q->rv, "REMOTE_ADDR"),
-	           strlen(req_get0(&q->rv, "REMOTE_ADDR")));
-	log_info("access %s \"%s %s\" %d %llu %lld ms", aesc, mesc, uesc,
-	         q->status, q->bytes_out, relay_now_ms() - q->start_ms);
+	access_quote(quoted, sizeof(quoted), uesc);
+	access_quote(mquoted, sizeof(mquoted), mesc);
+	log_escape(aesc, sizeof(aesc), addr, strlen(addr));
+	access_time(when, sizeof(when), q->begin_wall);
+	if (q->status != 0)
+		snprintf(status, sizeof(status), "%d", q->status);
+	else
+		snprintf(status, sizeof(status), "-");
+	if (q->head_ms != 0)
+		snprintf(ttfb, sizeof(ttfb), "%lldms",
+		         q->head_ms - q->begin_ms);
+	else
+		snprintf(ttfb, sizeof(ttfb), "-");
+	log_info("access [%s] %s \"%s %s\" %s %llu %lldms ttfb=%s agent=%s "
+	         "cause=%s id=%s",
+	         when, aesc[0] ? aesc : "-", mesc[0] ? mquoted : "-", quoted,
+	         status, q->bytes_out + q->local_bytes,
+	         relay_now_ms() - q->begin_ms, ttfb, agent_use_name(q->agent),
+	         access_cause(q->cause),
+	         q->p.request_id[0] ? q->p.request_id : "-");
 }
 
 /* Reads and drops what is left of the body (bounds by mode: drain.h), so
@@ -157,8 +298,13 @@ static int finish(struct relay_req *q, CURLcode rc)
 		if (q->phase == PHASE_STREAM)
 			status = 0; /* never a second Status */
 		log_failure(q, rc, status);
-		if (status != 0)
-			answer_error(q, status, cause_message(q->cause));
+		if (status != 0) {
+			int n =
+			    answer_error(q, status, cause_message(q->cause));
+
+			if (n > 0)
+				q->local_bytes = (unsigned long long)n;
+		}
 		if (q->phase == PHASE_STREAM || q->cause == CAUSE_CLIENT_GONE)
 			out |= RELAY_CUT;
 	}
@@ -179,7 +325,7 @@ static CURLcode relay_run(struct relay_req *q)
 {
 	CURLcode rc;
 
-	q->cause = plan_build(&q->p, &q->rv, q->s);
+	q->cause = plan_build(&q->p, &q->rv, q->s, q->new_id);
 	/* What of the body is still unread, also for an early answer: the
 	 * drain reads it (the transfer, when there is one, takes it first). */
 	q->body_eof =
@@ -220,6 +366,7 @@ int relay_serve(struct relay_worker *w, char *const *envp,
 	if ((n = relay_diagnose(q, bad_params)) >= 0) /* diaghook.c */
 		return n;
 	if (bad_params != NULL) {
+		plan_request_id(&q->p, &q->rv, q->new_id); /* for the log */
 		q->cause = CAUSE_CONFIG;
 		q->detail = bad_params;
 	} else {

@@ -56,6 +56,13 @@ enum relay_phase {
 	PHASE_STREAM     /* the Status line went out: never a second one */
 };
 
+/* Whether the request used a connection to the agent, and which. */
+enum agent_use {
+	AGENT_NONE,  /* none made: early answer, connect failed */
+	AGENT_NEW,   /* connected for this request */
+	AGENT_REUSED /* kept from an earlier request */
+};
+
 /* Per-request state. Lives in the worker (it is large) and is reset at
  * the start of every request; nothing in it outlives the request. */
 struct relay_req {
@@ -72,7 +79,13 @@ struct relay_req {
 	int body_eof;                 /* client body read to its end */
 	int status;                   /* what the client got, for the log */
 	unsigned long long bytes_out; /* response body bytes written */
-	long long start_ms;
+	long long start_ms; /* restarts with a retry (response_timeout) */
+	long long begin_ms; /* never restarts: the access log's clock */
+	long long head_ms;  /* the answer's head went to the client; 0: not */
+	time_t begin_wall;  /* the access log's timestamp */
+	enum agent_use agent;
+	unsigned long long local_bytes; /* body of the relay's own answer */
+	char new_id[REQUEST_ID_NEW_LEN + 1]; /* the id made for it */
 	long long last_up_ms;   /* last client body byte handed to libcurl */
 	long long last_down_ms; /* last agent byte */
 	long long next_poll_ms;

@@ -470,6 +470,36 @@ static CURLcode perform_with_retry(struct agent_conn *a, struct relay_req *q)
 	}
 }
 
+/* For the access log: libcurl counts the connections it made for the
+ * transfer; 0 means it reused the one its handle keeps, once it sent
+ * the request on it (a transfer stopped before that used none). The
+ * handle may keep a connection its fd does not show: after a request to
+ * another agent_url failed to connect, libcurl still caches the one
+ * before. A connect that failed or timed out made none, though it may
+ * be counted. */
+static enum agent_use agent_use(CURL *c, CURLcode rc)
+{
+	long connects = 0, sent = 0;
+	curl_off_t connected_us = 0;
+
+	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
+		return AGENT_NONE;
+	if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) != CURLE_OK)
+		return AGENT_NONE;
+	if (connects == 0) {
+		if (curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent) !=
+		        CURLE_OK ||
+		    sent <= 0)
+			return AGENT_NONE;
+		return AGENT_REUSED;
+	}
+	if (curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected_us) !=
+	        CURLE_OK ||
+	    connected_us <= 0)
+		return AGENT_NONE;
+	return AGENT_NEW;
+}
+
 /* What an operator needs beyond curl's own message: which socket, or
  * that TLS (not the agent's answer) failed. */
 static const char *transfer_detail(struct relay_req *q, CURLcode rc)
@@ -521,6 +551,7 @@ CURLcode transfer_run(struct relay_req *q)
 		break;
 	}
 	rc = perform_with_retry(a, q);
+	q->agent = agent_use(a->curl, rc);
 	if (q->detail == NULL)
 		q->detail = transfer_detail(q, rc);
 	/* The handle keeps pointers to the list and this request; clear

@@ -69,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.trust_forwarded = (data[0] >> 3) & 1;
 	/* with and without the relay's Via pseudonym (a loop is a 508) */
 	o.via = (data[0] >> 4) & 1 ? "fcgi-relay-0123456789abcdef" : NULL;
+	o.request_id = (data[0] >> 5) & 1 ? "0123456789abcdef" : NULL;
 	copy = malloc(size); /* NUL-terminated; data + 1 has size - 1 bytes */
 	if (copy == NULL)
 		return 0;

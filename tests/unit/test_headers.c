@@ -387,8 +387,9 @@ START_TEST(test_build)
 {
 	const struct build_row *r = &build_rows[_i];
 	struct reqview rv = {r->env};
-	struct hdr_opts o = {"agent:8080", r->preserve,
-	                     (enum forwarded_style)r->fwd, r->trust, NULL};
+	struct hdr_opts o = {
+	    "agent:8080", r->preserve, (enum forwarded_style)r->fwd,
+	    r->trust,     NULL,        NULL};
 	const char *err = headers_build(&rv, &o, &list);
 	char got[4096];
 
@@ -412,7 +413,7 @@ START_TEST(test_build_limits)
 	static char names[REQ_HEADER_COUNT_MAX + 8][24];
 	static char *env[REQ_HEADER_COUNT_MAX + 8];
 	struct reqview rv = {env};
-	struct hdr_opts o = {"agent", 0, FWD_NONE, 0, NULL};
+	struct hdr_opts o = {"agent", 0, FWD_NONE, 0, NULL, NULL};
 	size_t i;
 
 	memcpy(big, "HTTP_X_BIG=", 11);
@@ -512,7 +513,7 @@ START_TEST(test_build_via)
 {
 	const struct via_row *r = &via_rows[_i];
 	struct reqview rv = {r->env};
-	struct hdr_opts o = {"agent", 0, FWD_NONE, 0, ME};
+	struct hdr_opts o = {"agent", 0, FWD_NONE, 0, ME, NULL};
 	const char *err = headers_build(&rv, &o, &list), *line, *via = NULL;
 	size_t pos = 0;
 	int n = 0;
@@ -536,7 +537,7 @@ START_TEST(test_build_no_via)
 {
 	char *env[] = {BASE, "HTTP_VIA=1.1 fcgi-relay-me", NULL};
 	struct reqview rv = {env};
-	struct hdr_opts o = {"agent", 0, FWD_NONE, 0, NULL};
+	struct hdr_opts o = {"agent", 0, FWD_NONE, 0, NULL, NULL};
 
 	ck_assert_ptr_null(headers_build(&rv, &o, &list));
 	ck_assert_str_eq(list.buf, "Via: 1.1 fcgi-relay-me");

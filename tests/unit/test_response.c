@@ -29,7 +29,7 @@ START_TEST(test_error_answer)
 	struct capture c = {{0}, 0, 0};
 	struct sink out = {capture_write, &c};
 
-	ck_assert_int_eq(response_error(&out, 400, "invalid host", 0), 0);
+	ck_assert_int_eq(response_error(&out, 400, "invalid host", 0), 30);
 	ck_assert_str_eq(c.buf, "Status: 400 Bad Request\r\n"
 	                        "Content-Type: text/plain; charset=utf-8\r\n"
 	                        "Content-Length: 30\r\n"
