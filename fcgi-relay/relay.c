@@ -225,12 +225,12 @@ static void access_quote(char *dst, size_t dstlen, const char *src)
 	dst[o] = '\0';
 }
 
-/* The status page's name of the cause; a loop has none there. */
+/* The status page's name of the cause. */
 static const char *access_cause(enum relay_cause c)
 {
-	const char *name = c == CAUSE_LOOP ? NULL : stats_cause_name(c);
+	const char *name = stats_cause_name(c);
 
-	return name != NULL ? name : c == CAUSE_LOOP ? "loop" : "other";
+	return name != NULL ? name : "other";
 }
 
 /* One line per request, the format README.md "Access log" documents.
