@@ -186,5 +186,7 @@ int answer_busy(const struct relay_io *io)
 	             BUSY_RETRY_AFTER_S, sizeof(body) - 1, body);
 	if (n <= 0 || (size_t)n >= sizeof(head))
 		return -1;
-	return io->out.write(io->out.ctx, head, (size_t)n);
+	if (io->out.write(io->out.ctx, head, (size_t)n) < 0)
+		return -1;
+	return (int)(sizeof(body) - 1);
 }

@@ -21,7 +21,7 @@ int answer_flush(struct relay_req *q);
  * HEAD), or -1. */
 int answer_error(struct relay_req *q, int status, const char *message);
 
-/* 503 with Retry-After, written and flushed. */
+/* 503 with Retry-After, written and flushed: its body bytes, or -1. */
 int answer_busy(const struct relay_io *io);
 
 #endif

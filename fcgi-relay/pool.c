@@ -369,7 +369,7 @@ static void serve_conn(struct worker *w, int fd)
 	bits = ops_serve(s, fconn_params(w->conn), &io, over);
 	if (bits < 0 && over) {
 		stats_cap_hit();
-		bits = relay_busy(fconn_params(w->conn), &io);
+		bits = relay_busy(&w->rw, fconn_params(w->conn), &io);
 	} else if (bits < 0) {
 		bits = relay_serve(&w->rw, fconn_params(w->conn), &io);
 	}

@@ -375,14 +375,25 @@ int relay_serve(struct relay_worker *w, char *const *envp,
 	return finish(q, rc);
 }
 
-int relay_busy(char *const *envp, const struct relay_io *io)
+int relay_busy(struct relay_worker *w, char *const *envp,
+               const struct relay_io *io)
 {
-	struct reqview rv = {envp};
+	struct relay_req *q = w->req;
 	char uesc[LOG_URI_MAX];
+	int n;
 
-	log_warning("%s: max_workers reached -> 503",
-	            req_log_target(&rv, uesc, sizeof(uesc)));
-	answer_busy(io);
+	req_reset(q, w, envp, io);
+	plan_request_id(&q->p, &q->rv, q->new_id); /* for the log */
+	log_warning("%s: max_workers reached -> 503 id=%s",
+	            req_log_target(&q->rv, uesc, sizeof(uesc)),
+	            q->p.request_id);
+	q->cause = CAUSE_BUSY;
+	if ((n = answer_busy(io)) >= 0) {
+		q->status = 503;
+		q->local_bytes = (unsigned long long)n;
+	}
+	if (settings_num(q->s, SET_ACCESS_LOG))
+		log_access(q);
 	/* The body is not read: the caller closes the connection instead. */
 	return RELAY_UNDRAINED;
 }

@@ -123,7 +123,8 @@ int relay_serve(struct relay_worker *w, char *const *envp,
                 const struct relay_io *io);
 
 /* Answer 503 with Retry-After (max_workers reached), unread body. */
-int relay_busy(char *const *envp, const struct relay_io *io);
+int relay_busy(struct relay_worker *w, char *const *envp,
+               const struct relay_io *io);
 
 /* Monotonic milliseconds. */
 static inline long long relay_now_ms(void)

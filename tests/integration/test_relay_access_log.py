@@ -16,6 +16,7 @@ import time
 
 import gwtest as g
 import faultkit as fk
+from fcgipeer import Stream, ask, base_params
 
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 LINE = re.compile(
@@ -219,6 +220,31 @@ def check_abort(srv):
          "the bytes handed on before", f, len(got))
 
 
+def check_busy(agent):
+    """A 503 past max_workers has its line too (standalone relay, one
+    worker held by a stream)."""
+    relay, addr, logp = fk.start_relay(agent, 1, args=("--access-log=yes",))
+    st = Stream(addr, 20, 0.3)
+    st.read_for(0.6)
+    status, _ = ask(addr, base_params(b"/al/busy"))
+    st.close()
+
+    def find():
+        with open(logp, encoding="latin-1") as f:
+            found = [ln for ln in f.read().splitlines()
+                     if ": info: access " in ln and ' /al/busy" ' in ln]
+        return found or None
+    found = fk.wait_for(find, 5) or []
+    m = LINE.search(found[0]) if len(found) == 1 else None
+    f = m.groupdict() if m else None
+    g.ok(status == 503 and f is not None and f["status"] == "503" and
+         f["cause"] == "busy" and f["agent"] == "-" and
+         int(f["bytes"]) > 0 and HEX32.match(f["id"]),
+         "503 at max_workers: one line, status 503, cause busy, no agent "
+         "connection, its body bytes, a made id", status, found)
+    relay.stop()
+
+
 def main():
     agent = g.start_agent()
     g.need_file(fk.relay_path(), "fcgi-relay (build it first)")
@@ -229,6 +255,7 @@ def main():
     check_relayed(srv)
     check_failures(srv)
     check_abort(srv)
+    check_busy(agent)
     lines = access_lines(srv)
     bad = [ln for ln in lines if not LINE.search(ln)]
     g.eq(bad, [], "every access line parses (%d lines)" % len(lines))
