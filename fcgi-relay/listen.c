@@ -7,7 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,4 +197,104 @@ void listen_conn_output(int fd)
 {
 	if (g_per_conn)
 		set_output_options(fd);
+}
+
+/* A listening TCP socket's TCP_INFO carries its accept queue in
+ * tcpi_unacked and the queue's limit in tcpi_sacked (Linux tcp_get_info
+ * fills these two so for a socket in LISTEN). */
+static int tcp_queue(int fd, unsigned *queued, unsigned *backlog)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+	    ti.tcpi_state != TCP_LISTEN)
+		return -1;
+	*queued = ti.tcpi_unacked;
+	*backlog = ti.tcpi_sacked;
+	return 0;
+}
+
+/* The UNIX_DIAG_RQLEN attribute of one sock_diag answer: for a socket in
+ * LISTEN, the connections queued and the queue's limit. */
+static int rqlen_of(const struct nlmsghdr *h, size_t len, unsigned *queued,
+                    unsigned *backlog)
+{
+	const struct unix_diag_msg *m = NLMSG_DATA(h);
+	size_t at = NLMSG_LENGTH(sizeof(*m));
+
+	if (!NLMSG_OK(h, len) || h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    h->nlmsg_len < at)
+		return -1;
+	while (at + sizeof(struct nlattr) <= h->nlmsg_len) {
+		const struct nlattr *a =
+		    (const struct nlattr *)((const char *)h + at);
+
+		if (a->nla_len < sizeof(*a) || at + a->nla_len > h->nlmsg_len)
+			return -1;
+		if (a->nla_type == UNIX_DIAG_RQLEN &&
+		    a->nla_len >= NLA_HDRLEN + sizeof(struct unix_diag_rqlen)) {
+			const struct unix_diag_rqlen *q =
+			    (const void *)((const char *)a + NLA_HDRLEN);
+
+			*queued = q->udiag_rqueue;
+			*backlog = q->udiag_wqueue;
+			return 0;
+		}
+		at += NLA_ALIGN(a->nla_len);
+	}
+	return -1;
+}
+
+/* One exact sock_diag lookup of the socket by its inode. */
+static int unix_queue(int fd, unsigned *queued, unsigned *backlog)
+{
+	struct {
+		struct nlmsghdr h;
+		struct unix_diag_req r;
+	} req;
+	struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
+	union {
+		struct nlmsghdr h;
+		char buf[1024];
+	} ans;
+	struct stat st;
+	ssize_t n;
+	int s, rc;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.h.nlmsg_flags = NLM_F_REQUEST;
+	req.r.sdiag_family = AF_UNIX;
+	req.r.udiag_states = 1U << TCP_LISTEN;
+	req.r.udiag_ino = (unsigned)st.st_ino;
+	req.r.udiag_show = UDIAG_SHOW_RQLEN;
+	req.r.udiag_cookie[0] = req.r.udiag_cookie[1] = ~0U; /* none */
+	s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (s < 0)
+		return -1;
+	n = sendto(s, &req, sizeof(req), 0, (struct sockaddr *)&nl, sizeof(nl));
+	if (n == (ssize_t)sizeof(req))
+		n = recv(s, ans.buf, sizeof(ans.buf), 0);
+	close(s);
+	rc = n > 0 ? rqlen_of(&ans.h, (size_t)n, queued, backlog) : -1;
+	return rc;
+}
+
+int listen_queue(int fd, unsigned *queued, unsigned *backlog)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+		return tcp_queue(fd, queued, backlog);
+	if (ss.ss_family == AF_UNIX)
+		return unix_queue(fd, queued, backlog);
+	return -1;
 }

@@ -22,4 +22,10 @@ int listen_conn(int fd);
  * calls this before its first FCGI_OUTPUT_TUNE_AT bytes). */
 void listen_conn_output(int fd);
 
+/* How many connections wait in fd's accept queue and how many it holds
+ * at most, as the kernel reports them: TCP_INFO for TCP, the
+ * sock_diag netlink interface for a Unix socket. 0, or -1 when it
+ * cannot tell (another family, no unix_diag in the kernel). */
+int listen_queue(int fd, unsigned *queued, unsigned *backlog);
+
 #endif

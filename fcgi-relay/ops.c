@@ -87,8 +87,14 @@ static int answer_text(const struct relay_io *io, int status, int retry,
 static void read_snapshot(struct stats_snap *snap)
 {
 	int workers, idle, busy, cap;
+	unsigned queued, backlog;
 
 	stats_read(snap);
+	if (pool_listen_queue(&queued, &backlog) == 0) {
+		snap->listen_known = 1;
+		snap->listen_queue = queued;
+		snap->listen_backlog = backlog;
+	}
 	pool_gauges(&workers, &idle, &busy, &cap);
 	snap->workers = (unsigned long long)workers;
 	snap->idle = (unsigned long long)idle;

@@ -396,6 +396,13 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+int pool_listen_queue(unsigned *queued, unsigned *backlog)
+{
+	if (g.parked == NULL || __atomic_load_n(&g.stopping, __ATOMIC_RELAXED))
+		return -1; /* no pool (plain CGI), or the listener is let go */
+	return listen_queue(g.listen_fd, queued, backlog);
+}
+
 void pool_gauges(int *workers, int *idle, int *busy, int *cap)
 {
 	pthread_mutex_lock(&g.lock);

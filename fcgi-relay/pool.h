@@ -16,6 +16,10 @@ void pool_unblock_signals(void);
  * thread limits (raising the soft descriptor limit to the hard one). */
 int pool_cap(const struct settings *s);
 
+/* The listen socket's accept queue (listen_queue in listen.h); -1 when
+ * unknown, also in plain CGI mode, where there is none. */
+int pool_listen_queue(unsigned *queued, unsigned *backlog);
+
 /* For the status page: worker threads alive, of them idle, requests
  * being served, and the cap (all 0 before pool_run, under CGI). */
 void pool_gauges(int *workers, int *idle, int *busy, int *cap);

@@ -133,11 +133,17 @@ struct item {
 	int counter;
 	size_t off;
 	const char *help;
+	int listen; /* shown only when the listen queue could be read */
 };
 
 #define ITEM(label, name, counter, field, help)                                \
 	{                                                                      \
-		label, name, counter, offsetof(struct stats_snap, field), help \
+		label, name, counter, offsetof(struct stats_snap, field),      \
+		    help, 0                                                    \
+	}
+#define LISTEN_ITEM(label, name, field, help)                                  \
+	{                                                                      \
+		label, name, 0, offsetof(struct stats_snap, field), help, 1    \
 	}
 
 static const struct item items[] = {
@@ -157,6 +163,12 @@ static const struct item items[] = {
          "Most requests served at once (max_workers, set or derived)."),
     ITEM("max workers reached", "max_workers_reached_total", 1, cap_hits,
          "Requests answered 503 because max_workers were busy."),
+    LISTEN_ITEM("listen queue", "listen_queue", listen_queue,
+                "Connections waiting in the listen socket's queue to be "
+                "accepted."),
+    LISTEN_ITEM("listen backlog", "listen_backlog", listen_backlog,
+                "Most connections the listen queue holds (the kernel's "
+                "limit for it)."),
     ITEM("streaming answers", "streams", 0, streams,
          "Answers whose head went out and whose body still streams."),
     ITEM("agent connections", "agent_connections", 0, agent_open,
@@ -174,6 +186,11 @@ static const struct item items[] = {
 };
 
 #define NITEMS (sizeof(items) / sizeof(items[0]))
+
+static int item_shown(const struct stats_snap *s, const struct item *it)
+{
+	return !it->listen || s->listen_known;
+}
 
 static unsigned long long item_value(const struct stats_snap *s,
                                      const struct item *it)
@@ -216,8 +233,9 @@ static void render_text(const struct stats_snap *s, struct out *o)
 	size_t i;
 
 	for (i = 0; i < NITEMS; i++)
-		put(o, "%-24s %llu\n", items[i].label,
-		    item_value(s, &items[i]));
+		if (item_shown(s, &items[i]))
+			put(o, "%-24s %llu\n", items[i].label,
+			    item_value(s, &items[i]));
 	for (i = 0; i < 6; i++)
 		put(o, "answers %-16s %llu\n", class_names[i], s->by_class[i]);
 	for (i = 0; i < STATS_CAUSES; i++)
@@ -231,8 +249,9 @@ static void render_json(const struct stats_snap *s, struct out *o)
 
 	put(o, "{");
 	for (i = 0; i < NITEMS; i++)
-		put(o, "\"%s\": %llu, ", items[i].name,
-		    item_value(s, &items[i]));
+		if (item_shown(s, &items[i]))
+			put(o, "\"%s\": %llu, ", items[i].name,
+			    item_value(s, &items[i]));
 	put(o, "\"answers\": {");
 	for (i = 0; i < 6; i++)
 		put(o, "%s\"%s\": %llu", i ? ", " : "", class_names[i],
@@ -257,6 +276,8 @@ static void render_prometheus(const struct stats_snap *s, struct out *o)
 	size_t i;
 
 	for (i = 0; i < NITEMS; i++) {
+		if (!item_shown(s, &items[i]))
+			continue;
 		prom_family(o, items[i].name, items[i].counter, items[i].help);
 		put(o, "fcgi_relay_%s %llu\n", items[i].name,
 		    item_value(s, &items[i]));

@@ -21,7 +21,11 @@ struct stats_snap {
 	unsigned long long idle;
 	unsigned long long cap;      /* max_workers, set or derived */
 	unsigned long long cap_hits; /* 503 because of the cap */
-	unsigned long long streams;  /* answers past their head, streaming */
+	/* The listen socket's queue, when the kernel tells it (listen.h) */
+	unsigned long long listen_known;
+	unsigned long long listen_queue;
+	unsigned long long listen_backlog;
+	unsigned long long streams; /* answers past their head, streaming */
 	unsigned long long agent_open;
 	unsigned long long agent_idle;
 	unsigned long long agent_connects; /* sockets opened since the start */

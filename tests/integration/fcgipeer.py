@@ -88,7 +88,9 @@ def status_of(out):
 
 
 def exchange(addr, data, timeout=10):
-    with socket.socket(socket.AF_UNIX) as s:
+    """addr: a Unix socket path, or a (host, port) pair for TCP."""
+    family = socket.AF_INET if isinstance(addr, tuple) else socket.AF_UNIX
+    with socket.socket(family) as s:
         s.settimeout(timeout)
         s.connect(addr)
         s.sendall(data)

@@ -8,9 +8,12 @@ in the answer classes. Plain text, JSON (?json) and Prometheus text
 (?prometheus, ?openmetrics) show the same numbers, and no setting's
 value. HEAD has no body; POST is refused."""
 import json
+import os
+import subprocess
 
 import gwtest as g
 import faultkit as fk
+from fcgipeer import ask, base_params
 from prometheus_client.parser import text_string_to_metric_families
 
 STATUS = "/relay-status"
@@ -108,6 +111,33 @@ def check_formats(srv, d, agent):
                  for p in pages), "no setting's value on any page")
 
 
+def ss_listen_queue(path):
+    """(Recv-Q, Send-Q) that ss reports for the listening Unix socket at
+    path: for a socket in LISTEN, its accept queue and the queue's limit."""
+    out = subprocess.run(["ss", "-xlnH"], capture_output=True, text=True,
+                         timeout=10).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 5 and f[4].startswith(path):  # lighttpd adds "-0"
+            return int(f[2]), int(f[3])
+    return None
+
+
+def tcp_part(agent):
+    """--listen on TCP: the queue as TCP_INFO gives it, the same as ss."""
+    port = g.free_port()
+    relay, addr, _ = fk.start_relay(agent, 0, listen="127.0.0.1:%d" % port,
+                                    args=("--status-path", STATUS))
+    status, out = ask(("127.0.0.1", port), base_params(STATUS.encode() + b"?json"))
+    d = json.loads(out.split(b"\r\n\r\n", 1)[1]) if status == 200 else {}
+    ss = subprocess.run(["ss", "-ltnH", "sport = :%d" % port],
+                        capture_output=True, text=True, timeout=10).stdout.split()
+    want = (int(ss[1]), int(ss[2])) if len(ss) >= 3 else None
+    g.eq((d.get("listen_queue"), d.get("listen_backlog")), want,
+         "--listen TCP: listen queue and backlog as ss reports them")
+    relay.stop()
+
+
 def main():
     agent = g.start_agent()
     srv = g.start_lighttpd("fcgi-relay.conf", agent_url=agent.url,
@@ -118,6 +148,9 @@ def main():
     g.eq(first.header("Content-Type"), "application/json", "?json: JSON")
     d0 = json.loads(first.body)
     g.eq(d0["requests_total"], 1, "fresh relay: this request only")
+    want = ss_listen_queue(os.path.join(srv.rundir, "fcgi-relay.sock"))
+    g.eq((d0.get("listen_queue"), d0.get("listen_backlog")), want,
+         "listen queue and backlog: as ss reports them for the socket")
     g.eq(agent.stats()["requests"], 0, "the agent never saw the status page")
     seen = []
     for part in fk.parallel(THREADS, lambda t: [one(srv, i) for i in
@@ -148,6 +181,7 @@ def main():
     near = g.fetch(srv.port, "GET", STATUS + "/x")
     g.eq(near.status, 200, "a path below status_path goes to the agent")
     g.eq(near.json()["path"], STATUS + "/x", "... and the agent got it")
+    tcp_part(agent)
 
 
 g.run(main)

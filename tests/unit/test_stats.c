@@ -65,6 +65,9 @@ static void sample(struct stats_snap *s)
 	s->by_cause[CAUSE_UNREACHABLE] = 2;
 	s->by_cause[CAUSE_BUSY] = 3;
 	s->by_cause[CAUSE_CLIENT_GONE] = 1;
+	s->listen_known = 1;
+	s->listen_queue = 9;
+	s->listen_backlog = 1024;
 }
 
 struct render_row {
@@ -97,6 +100,10 @@ static const struct render_row render_rows[] = {
     {__LINE__, STATS_PROMETHEUS,
      "fcgi_relay_outcomes_total{cause=\"unreachable\"} 2\n"},
     {__LINE__, STATS_PROMETHEUS, "fcgi_relay_request_body_bytes_total 1234\n"},
+    {__LINE__, STATS_TEXT, "listen queue             9\n"},
+    {__LINE__, STATS_JSON, "\"listen_backlog\": 1024, "},
+    {__LINE__, STATS_PROMETHEUS,
+     "# TYPE fcgi_relay_listen_queue gauge\nfcgi_relay_listen_queue 9\n"},
 };
 
 START_TEST(test_render)
@@ -187,6 +194,24 @@ START_TEST(test_cap_hit)
 }
 END_TEST
 
+/* A listen queue the kernel did not report is left out, not shown as 0
+ * (which would read as "nothing waits"). */
+START_TEST(test_listen_unknown)
+{
+	enum stats_format f;
+	struct stats_snap s;
+	char page[STATS_PAGE_MAX];
+
+	sample(&s);
+	s.listen_known = 0;
+	for (f = STATS_TEXT; f <= STATS_PROMETHEUS; f++) {
+		ck_assert_int_gt(stats_render(&s, f, page, sizeof(page)), 0);
+		ck_assert_msg(strstr(page, "listen") == NULL, "%d: %s", f,
+		              page);
+	}
+}
+END_TEST
+
 /* Every cause has a name on the page: a missing one printed "(null)"
  * (the loop cause came after the page was written). */
 START_TEST(test_cause_names)
@@ -218,6 +243,7 @@ Suite *stats_suite(void)
 	    (int)(sizeof(finish_rows) / sizeof(finish_rows[0])));
 	tcase_add_test(tc, test_cap_hit);
 	tcase_add_test(tc, test_cause_names);
+	tcase_add_test(tc, test_listen_unknown);
 	suite_add_tcase(s, tc);
 	return s;
 }
