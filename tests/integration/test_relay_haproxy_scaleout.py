@@ -159,6 +159,24 @@ class StateWatch:
         self.t.join(10)
 
 
+class NginxPool:
+    """nginx with examples/nginx/agent-upstream.conf: the agents' pool."""
+
+    def __init__(self, agents):
+        self.srv = g.start_nginx(
+            "agent-upstream.conf",
+            agent1="127.0.0.1:%d" % agents[0].port,
+            agent2="127.0.0.1:%d" % agents[1].port)
+        self.proc = self.srv.proc
+        self.url = self.srv.url
+
+    def requests(self):
+        return []
+
+    def stop(self):
+        return self.srv.stop()
+
+
 # ------------------------------------------------------------- agents
 
 def start_agent(port, log):
@@ -248,25 +266,28 @@ def in_flight(path):
 
 # --------------------------------------------------------------- test
 
-def main():
-    g.need_file(fk.relay_path(), "fcgi-relay (build it first)")
-    g.need_file(HAPROXY, "haproxy (Debian package haproxy)")
+def scenario(kind):
+    """The kill and restart with HAProxy (kind "haproxy") or an nginx
+    upstream pool (kind "nginx") between the relay and the agents."""
     logdir = g.make_dir("agent-logs")
     log1 = os.path.join(logdir, "agent1.log")
     log1b = os.path.join(logdir, "agent1-restarted.log")
     log2 = os.path.join(logdir, "agent2.log")
     a1 = start_agent(0, log1)
     a2 = start_agent(0, log2)
-    hx = HAProxy([a1, a2])
-    g.ok(wait_until(lambda: len(hx.states()) == 2 and
-                    all(s.startswith("UP") for s in hx.states().values()), 20),
-         "haproxy: both agents UP by the health check", hx.states())
+    if kind == "haproxy":
+        hx = HAProxy([a1, a2])
+        g.ok(wait_until(lambda: len(hx.states()) == 2 and
+                        all(s.startswith("UP") for s in hx.states().values()), 20),
+             "haproxy: both agents UP by the health check", hx.states())
+    else:
+        hx = NginxPool([a1, a2])
     srv = g.start_lighttpd("fcgi-relay.conf", agent_url=hx.url,
                            fcgi_relay=fk.relay_path())
     r = g.fetch(srv.port, "GET", "/_/slow?delay=0&rid=warm", timeout=20)
-    g.eq(r.status, 200, "lighttpd -> relay -> haproxy -> agent: 200")
+    g.eq(r.status, 200, "%s: lighttpd -> relay -> %s -> agent: 200" % (kind, kind))
 
-    watch = StateWatch(hx)
+    watch = StateWatch(hx) if kind == "haproxy" else None
     load = Load(srv.port)
     t_load = time.time()
     # Load for WARM_SECONDS, until both agents have answered a few, and
@@ -279,23 +300,32 @@ def main():
     os.kill(a1.proc.pid, signal.SIGKILL)
     a1.proc.popen.wait(10)
     t_dead = time.time()          # reaped: its sockets are closed
-    # Dead until the health check has taken it out (bounded), at least
-    # DOWN_SECONDS: requests before that are refused by the dead agent and
-    # must be tried on the other one.
+    # Dead for DOWN_SECONDS, and behind HAProxy until its health check
+    # has taken it out (bounded): requests before that are refused by the
+    # dead agent and must be tried on the other one. (nginx has no such
+    # state: every request it sends there is refused, then tried on the
+    # other one, until fail_timeout has taken it out.)
     wait_until(lambda: time.time() - t_kill >= DOWN_SECONDS and
-               watch.first("agent1", "DOWN", t_kill) is not None, 15)
+               (watch is None or watch.first("agent1", "DOWN", t_kill) is not None), 15)
     a1b = start_agent(a1.port, log1b)
     t_restart = time.time()
-    # HAProxy brings it back; then it must serve again, then the tail.
-    wait_until(lambda: watch.first("agent1", "UP", t_restart) is not None, RECOVERY_BOUND)
-    t_up = watch.first("agent1", "UP", t_restart)
-    wait_until(lambda: len(read_request_log(log1b)[1]) >= 3, 15)
+    # HAProxy's health check (nginx: fail_timeout, then a live request)
+    # brings it back; then it must serve again, then the tail.
+    t_up = None
+    if watch:
+        wait_until(lambda: watch.first("agent1", "UP", t_restart) is not None,
+                   RECOVERY_BOUND)
+        t_up = watch.first("agent1", "UP", t_restart)
+    wait_until(lambda: len(read_request_log(log1b)[1]) >= 3, RECOVERY_BOUND)
     t_served = time.time()
     time.sleep(TAIL_SECONDS)
     t_stop = time.time()
     load.end()
-    watch.end()
+    if watch:
+        watch.end()
     res = load.snapshot()
+    s1b = read_request_log(log1b)[0]
+    t_first = min(s1b.values()) if s1b else None
 
     s1, e1 = read_request_log(log1)
     s2, e2 = read_request_log(log2)
@@ -310,115 +340,131 @@ def main():
     hlog = {}
     for x in hx.requests():
         hlog.setdefault(x["rid"], []).append(x)
+    k = kind
 
     by_status = {}
     for rid, (t0, t1, st, why, own) in res.items():
         by_status[st] = by_status.get(st, 0) + 1
-    redispatched = sum(1 for xs in hlog.values() for x in xs
-                       if x["retries"].startswith("+"))
-    t_down = watch.first("agent1", "DOWN", t_kill)
     resent = sorted(rid for rid in cut_get if len(started.get(rid, [])) > 1)
     # A request may reach the killed agent's socket (a kept connection,
     # or its listen queue while the process is being torn down) and die
-    # there unread: no agent has a record of it, and HAProxy cannot know
-    # whether the agent saw it, so it answers 502 rather than try another
-    # agent. Only a 502 to a request sent before the agent was reaped,
-    # not logged by HAProxy as sent anywhere else, can be that.
+    # there unread: no agent has a record of it, and the balancer cannot
+    # know whether the agent saw it, so it answers 502 rather than try
+    # another agent. Only a 502 to a request sent before the agent was
+    # reaped, not logged by HAProxy as sent anywhere else, can be that.
     unread = sorted(rid for rid, (t0, t1, st, why, own) in res.items()
                     if rid not in started and st == 502 and
                     t_kill - 2.0 <= t0 <= t_dead + 0.25 and
                     all(x["server"] == "agent1" for x in hlog.get(rid, [])))
-    g.diag("requests: %d answered (%s), %.1f s of load, %d clients, GET and POST "
+    g.diag("%s: %d requests answered (%s), %.1f s of load, %d clients, GET and POST "
            "in turn, %.2f s each at the agent" % (
-               len(res), ", ".join("%s: %d" % kv for kv in sorted(by_status.items(), key=str)),
+               k, len(res), ", ".join("%s: %d" % kv for kv in sorted(by_status.items(), key=str)),
                t_stop - t_load, CLIENTS, DELAY))
     lat = sorted(t1 - t0 for rid, (t0, t1, st, why, own) in res.items() if st == 200)
     if lat:
-        g.diag("time to a 200: median %.3f s, slowest %.3f s" % (lat[len(lat) // 2], lat[-1]))
-    g.diag("served: agent1 %d before the kill, agent2 %d, agent1 restarted %d" % (
-        len(e1), len(e2), len(e1b)))
-    g.diag("in flight at agent1 at the kill: %d GET (%d sent again by the relay), %d POST; "
-           "%d reached it unread (502); agent reaped %.3f s after SIGKILL" % (len(cut_get), len(resent), len(cut_post), len(unread), t_dead - t_kill))
-    g.diag("haproxy: %d requests retried on the other agent (redispatched); agent1 DOWN %s "
-           "after the kill, UP %s after the restart; restarted agent1 had answered 3 "
-           "after %.2f s" % (
-               redispatched,
-               "%.2f s" % (t_down - t_kill) if t_down else "never",
-               "%.2f s" % (t_up - t_restart) if t_up else "never",
+        g.diag("%s: time to a 200: median %.3f s, slowest %.3f s" % (
+            k, lat[len(lat) // 2], lat[-1]))
+    g.diag("%s: served by agent1 %d before the kill, agent2 %d, agent1 restarted %d" % (
+        k, len(e1), len(e2), len(e1b)))
+    g.diag("%s: in flight at agent1 at the kill: %d GET (%d sent again to agent2), %d POST; "
+           "%d reached it unread (502); agent reaped %.3f s after SIGKILL" % (
+               k, len(cut_get), len(resent), len(cut_post), len(unread), t_dead - t_kill))
+    t_down = watch.first("agent1", "DOWN", t_kill) if watch else None
+    if watch:
+        redispatched = sum(1 for xs in hlog.values() for x in xs
+                           if x["retries"].startswith("+"))
+        g.diag("%s: %d requests retried on the other agent (redispatched); agent1 DOWN %s "
+               "after the kill, UP %s after the restart" % (
+                   k, redispatched,
+                   "%.2f s" % (t_down - t_kill) if t_down else "never",
+                   "%.2f s" % (t_up - t_restart) if t_up else "never"))
+    g.diag("%s: recovery: the restarted agent1 started its first request %s after the "
+           "restart, had answered 3 after %.2f s" % (
+               k, "%.2f s" % (t_first - t_restart) if t_first else "never",
                t_served - t_restart))
 
     def about(rid):
         t0, t1, st, why, own = res[rid]
-        return "%s: %s %s (sent %+.3f s from the kill; started at %s; haproxy %s)" % (
-            rid, st, why, t0 - t_kill, started.get(rid, "no agent"), hlog.get(rid))
+        return "%s: %s %s (sent %+.3f s from the kill; started at %s%s)" % (
+            rid, st, why, t0 - t_kill, started.get(rid, "no agent"),
+            "; haproxy %s" % hlog.get(rid) if watch else "")
 
     slowest = sorted(res, key=lambda rid: res[rid][0] - res[rid][1])[:3]
-    g.diag("slowest: " + "; ".join("%.3f s %s" % (res[rid][1] - res[rid][0], about(rid))
-                                    for rid in slowest))
+    g.diag("%s: slowest: " % k + "; ".join(
+        "%.3f s %s" % (res[rid][1] - res[rid][0], about(rid)) for rid in slowest))
     g.ok(len(e1) >= 3 and len(e2) >= 3 and len(res) >= 40,
-         "load reached both agents before the kill (%d, %d; %d requests in all)" % (
-             len(e1), len(e2), len(res)))
+         "%s: load reached both agents before the kill (%d, %d; %d requests in all)" % (
+             k, len(e1), len(e2), len(res)))
     g.ok(cut_get and cut_post,
-         "a GET and a POST were in flight at agent1 when it was killed (%d, %d)" % (
-             len(cut_get), len(cut_post)))
+         "%s: a GET and a POST were in flight at agent1 when it was killed (%d, %d)" % (
+             k, len(cut_get), len(cut_post)))
 
     # Every request the killed agent had not started: 200, its own answer.
     bad = [about(rid) for rid, (t0, t1, st, why, own) in sorted(res.items())
            if rid not in cut and rid not in unread and not (st == 200 and own)]
-    g.ok(not bad, "every request the killed agent had not started got 200 with its own "
-         "answer (%d of %d)" % (len(res) - len(cut) - len(unread) - len(bad),
-                                len(res) - len(cut) - len(unread)), *bad[:15])
-    # From the kill to the restart (agent 1 is back UP only after that),
-    # every request was served by agent 2 on its first or next try: none
-    # waited for agent 1 to come back (without redispatch, HAProxy's
-    # retries stay on the dead agent, a second apart).
+    g.ok(not bad, "%s: every request the killed agent had not started got 200 with its "
+         "own answer (%d of %d)" % (k, len(res) - len(cut) - len(unread) - len(bad),
+                                    len(res) - len(cut) - len(unread)), *bad[:15])
+    # From the kill to the restart, every request was served by agent 2 on
+    # its first or next try: none waited for agent 1 to come back (without
+    # redispatch, HAProxy's retries stay on the dead agent, a second apart).
     during = [rid for rid, (t0, t1, st, why, own) in res.items()
               if t_kill <= t0 <= t_restart and rid not in unread]
     dead = [about(rid) for rid in sorted(during) if started.get(rid) != ["agent2"]]
-    n_dead = len(during)
-    g.ok(n_dead and not dead, "every request sent while agent1 was dead was served by "
-         "agent2 (%d of %d)" % (n_dead - len(dead), n_dead), *dead[:15])
-    g.ok(len(unread) <= CLIENTS, "at most one request per client reached the killed "
-         "agent unread (%d)" % len(unread),
-         *[about(rid) for rid in unread])
+    g.ok(during and not dead, "%s: every request sent while agent1 was dead was served "
+         "by agent2 (%d of %d)" % (k, len(during) - len(dead), len(during)), *dead[:15])
+    g.ok(len(unread) <= CLIENTS, "%s: at most one request per client reached the killed "
+         "agent unread (%d)" % (k, len(unread)), *[about(rid) for rid in unread])
 
     # In flight at the kill: a POST gets 502 and is never sent again; a
-    # GET gets 502, or is sent once more by the relay (HAProxy closes a
-    # kept connection without an answer when the agent vanished: the
-    # stale-connection rule) and answered by the other agent.
+    # GET gets 502, or is sent once more to the other agent: by the relay
+    # behind HAProxy (HAProxy closes a kept connection without an answer
+    # when the agent vanished, and the relay retries a GET on a stale
+    # connection once), by nginx itself (proxy_next_upstream error).
     got = {rid: res[rid][2] if rid in res else "no answer" for rid in cut_post}
     g.ok(got and all(v == 502 for v in got.values()),
-         "the POSTs in flight at the kill got 502 (%d)" % len(got),
+         "%s: the POSTs in flight at the kill got 502 (%d)" % (k, len(got)),
          *[about(rid) for rid in sorted(got) if rid in res])
     g.eq(sorted(rid for rid in cut_post if len(started[rid]) > 1), [],
-         "no POST the killed agent had started was sent again")
+         "%s: no POST the killed agent had started was sent again" % k)
     wrong = [about(rid) for rid in sorted(cut_get) if rid not in res or not (
         (res[rid][2] == 502 and len(started[rid]) == 1) or
         (res[rid][2] == 200 and res[rid][4] and started[rid] == ["agent1", "agent2"]))]
     g.ok(cut_get and not wrong,
-         "the GETs in flight at the kill got 502, or 200 from the other agent "
-         "after one retry (%d)" % len(cut_get), *wrong)
+         "%s: the GETs in flight at the kill got 502, or 200 from agent2 after one "
+         "retry (%d)" % (k, len(cut_get)), *wrong)
     others = sorted(set(st for rid, (_, _, st, _, _) in res.items() if st != 200), key=str)
-    g.ok(set(others) <= {502}, "no answer other than 200 and 502 (%s)" % others)
+    g.ok(set(others) <= {502}, "%s: no answer other than 200 and 502 (%s)" % (k, others))
     twice = sorted(rid for rid, names in started.items()
                    if len(names) > 1 and rid not in cut_get)
-    g.eq(twice, [], "no other request reached two agents")
+    g.eq(twice, [], "%s: no other request reached two agents" % k)
 
-    # Health check: out and back in, and serving again.
-    g.ok(t_down is not None, "haproxy's health check marked agent1 DOWN after the kill",
-         watch.changes)
-    g.ok(t_up is not None and t_up - t_restart < RECOVERY_BOUND,
-         "haproxy marked the restarted agent1 UP within %d s (%s)" % (
-             RECOVERY_BOUND, "%.2f s" % (t_up - t_restart) if t_up else "never"),
-         watch.changes)
-    g.ok(len(e1b) >= 3, "the restarted agent1 serves requests again (%d)" % len(e1b))
+    # Out and back in, and serving again.
+    if watch:
+        g.ok(t_down is not None,
+             "%s: the health check marked agent1 DOWN after the kill" % k, watch.changes)
+        g.ok(t_up is not None and t_up - t_restart < RECOVERY_BOUND,
+             "%s: the health check marked the restarted agent1 UP within %d s (%s)" % (
+                 k, RECOVERY_BOUND, "%.2f s" % (t_up - t_restart) if t_up else "never"),
+             watch.changes)
+    g.ok(len(e1b) >= 3, "%s: the restarted agent1 serves requests again (%d)" % (k, len(e1b)))
     last = [(rid, st) for rid, (t0, t1, st, why, own) in res.items()
             if t0 >= t_stop - 1.0]
     g.ok(last and all(st == 200 for _, st in last),
-         "every request of the last second got 200 (%d)" % len(last),
+         "%s: every request of the last second got 200 (%d)" % (k, len(last)),
          sorted(x for x in last if x[1] != 200))
     g.ok(hx.proc.poll() is None and a2.proc.poll() is None and a1b.proc.poll() is None,
-         "haproxy and the agents still run")
+         "%s: the balancer and the agents still run" % k)
+    for p in (srv, hx, a2, a1b):
+        p.stop()
+
+
+def main():
+    g.need_file(fk.relay_path(), "fcgi-relay (build it first)")
+    g.need_file(HAPROXY, "haproxy (Debian package haproxy)")
+    g.need_file(g.NGINX, "nginx")
+    scenario("haproxy")
+    scenario("nginx")
 
 
 g.run(main)
