@@ -1,25 +1,30 @@
 #!/usr/bin/python3
-"""Scale-out recipe (examples/haproxy/haproxy.cfg): two sample agents
-behind HAProxy, lighttpd with the relay (examples/lighttpd/fcgi-relay.conf)
-whose agent_url is HAProxy. Under load (CLIENTS threads, each request
+"""Scale-out recipes: two sample agents behind HAProxy
+(examples/haproxy/haproxy.cfg), then behind an nginx upstream pool
+(examples/nginx/agent-upstream.conf), with lighttpd and the relay
+(examples/lighttpd/fcgi-relay.conf) in front, agent_url naming the
+balancer. Under load (CLIENTS threads, GET and POST in turn, each request
 carrying an id and taking DELAY s at the agent), agent 1 is killed with
-SIGKILL and started again on the same port. From the agents' own request
-logs (tests/agent.py --request-log: start and end of each id, written so
-they survive the kill) the test asserts:
+SIGKILL while it holds a GET and a POST, and started again on the same
+port. From the agents' own request logs (tests/agent.py --request-log:
+start and end of each id, written so they survive the kill) the test
+asserts, for each balancer:
 
 - every request the killed agent had not started got 200 with its own
-  answer: connections refused by the dead agent were tried again on the
-  other one (retries, option redispatch);
-- the only other answers are 502, exactly for the requests the killed
-  agent had started and not finished, and none of those was sent to a
-  second agent;
-- HAProxy's health check took agent 1 out and brought it back after the
-  restart (read from its admin socket; the recovery time is printed),
-  the restarted agent serves again, and every request of the last second
-  got 200.
+  answer, and those sent while it was dead were served by the other
+  agent at once (HAProxy: retries with option redispatch; nginx:
+  proxy_next_upstream);
+- the only other answers are 502: a POST the killed agent had started
+  gets 502 and is never sent again; a GET it had started gets 502 or is
+  sent once more to the other agent (behind HAProxy by the relay's
+  retry of a stale kept connection, behind nginx by nginx); a request
+  that reached the dying agent's socket unread may get 502 (counted);
+- the dead agent is taken out and the restarted one serves again
+  (HAProxy: DOWN and UP read from its admin socket); every request of
+  the last second got 200.
 
-Counts and times go out as TAP diagnostics. The relay does no balancing:
-it only ever talks to HAProxy."""
+Counts and times (recovery included) go out as TAP diagnostics. The relay
+does no balancing: it only ever talks to the balancer."""
 import os
 import re
 import signal
@@ -169,6 +174,9 @@ class NginxPool:
             agent2="127.0.0.1:%d" % agents[1].port)
         self.proc = self.srv.proc
         self.url = self.srv.url
+        with open(g.example("nginx", "agent-upstream.conf"), encoding="utf-8") as f:
+            m = re.search(r"fail_timeout=(\d+)s", f.read())
+        self.fail_timeout = int(m.group(1)) if m else 10
 
     def requests(self):
         return []
@@ -302,10 +310,12 @@ def scenario(kind):
     t_dead = time.time()          # reaped: its sockets are closed
     # Dead for DOWN_SECONDS, and behind HAProxy until its health check
     # has taken it out (bounded): requests before that are refused by the
-    # dead agent and must be tried on the other one. (nginx has no such
-    # state: every request it sends there is refused, then tried on the
-    # other one, until fail_timeout has taken it out.)
-    wait_until(lambda: time.time() - t_kill >= DOWN_SECONDS and
+    # dead agent and must be tried on the other one. nginx takes it out
+    # at the first failure (the requests cut by the kill) for
+    # fail_timeout, then tries it again with a live request: dead longer
+    # than that, so that request is refused and must go to agent 2.
+    down = DOWN_SECONDS if watch else hx.fail_timeout + 1.5
+    wait_until(lambda: time.time() - t_kill >= down and
                (watch is None or watch.first("agent1", "DOWN", t_kill) is not None), 15)
     a1b = start_agent(a1.port, log1b)
     t_restart = time.time()
