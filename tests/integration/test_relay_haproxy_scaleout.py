@@ -290,6 +290,11 @@ def scenario(kind):
              "haproxy: both agents UP by the health check", hx.states())
     else:
         hx = NginxPool([a1, a2])
+    chk = subprocess.run([fk.relay_path(), "--check", "--agent-url", hx.url],
+                         capture_output=True, text=True, timeout=30)
+    g.ok(chk.returncode == 0 and "OK: 0 error(s), 0 warning(s)" in chk.stdout + chk.stderr,
+         "%s: fcgi-relay --check with agent_url naming it: no error, no warning" % kind,
+         (chk.stdout + chk.stderr)[-800:])
     srv = g.start_lighttpd("fcgi-relay.conf", agent_url=hx.url,
                            fcgi_relay=fk.relay_path())
     r = g.fetch(srv.port, "GET", "/_/slow?delay=0&rid=warm", timeout=20)
