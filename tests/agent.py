@@ -10,7 +10,14 @@ Run with Debian's Python (the one that has aiohttp):
 Options: --host (default 127.0.0.1), --port, --unix, --keepalive-timeout
 (seconds, default 75 as aiohttp's own), --verbose (access log on stderr),
 --tls-cert FILE and --tls-key FILE (serve https on the TCP port; READY
-then says "READY port=N tls").
+then says "READY port=N tls"), --request-log FILE (see below).
+
+Request log (--request-log FILE): every request with an rid= query
+parameter appends a line "start RID TIME" when its handler begins and
+"end RID TIME" once its answer has been written out whole (TIME is the
+wall clock, time.time()). Each line is one write(2) on a file opened
+with O_APPEND, so the lines survive a SIGKILL of the agent: a test that
+kills it reads there which requests it had started and not finished.
 
 Any path not listed below (any method) answers 200 with a JSON report:
     method, http_version, raw_path (path and query, raw bytes as sent),
@@ -555,13 +562,38 @@ async def raw(request):
     return web.Response(status=204)
 
 
+REQUEST_LOG = [None]      # fd of --request-log, or None
+
+
+def log_request(what, rid):
+    line = "%s %s %.6f\n" % (what, rid.replace(" ", "_").replace("\n", "_"),
+                              time.time())
+    os.write(REQUEST_LOG[0], line.encode("latin-1", "replace"))
+
+
+@web.middleware
+async def request_log(request, handler):
+    """With --request-log, records start and end of requests with rid=."""
+    rid = request.query.get("rid")
+    if REQUEST_LOG[0] is None or rid is None:
+        return await handler(request)
+    log_request("start", rid)
+    resp = await handler(request)
+    # Written out here rather than after this returns, so "end" means
+    # every byte of the answer has left the agent.
+    await resp.prepare(request)
+    await resp.write_eof()
+    log_request("end", rid)
+    return resp
+
+
 async def on_prepare(request, response):
     if request.query.get("close") == "1":
         response.force_close()
 
 
 def make_app():
-    app = web.Application(client_max_size=MAX_BYTES)
+    app = web.Application(client_max_size=MAX_BYTES, middlewares=[request_log])
     r = app.router
     r.add_route("*", "/_/status/{code:[0-9]{1,3}}", status)
     r.add_route("*", "/_/cookies", cookies)
@@ -641,11 +673,16 @@ def main():
     p.add_argument("--unix", help="listen on this Unix socket instead")
     p.add_argument("--keepalive-timeout", type=float, default=75.0)
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--request-log",
+                   help="append start and end of each request with rid= here")
     p.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
     p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     args = p.parse_args()
     if bool(args.tls_cert) != bool(args.tls_key) or (args.tls_cert and args.unix):
         p.error("--tls-cert and --tls-key go together, and not with --unix")
+    if args.request_log:
+        REQUEST_LOG[0] = os.open(args.request_log,
+                                 os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:
         asyncio.run(serve(args))
     except KeyboardInterrupt:
