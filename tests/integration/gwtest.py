@@ -468,6 +468,16 @@ class Server:
         except OSError:
             return ""
 
+    def logs_text(self):
+        """The error log and the server's stderr (where a program it
+        spawned, such as lighttpd's bin-path relay, writes its lines)."""
+        try:
+            with open(self.rundir + "/stdout.log", encoding="latin-1") as f:
+                out = f.read()
+        except OSError:
+            out = ""
+        return self.error_log_text() + out
+
     def stop(self):
         return self.proc.stop()
 

@@ -55,18 +55,9 @@ def closed_port():
     return port
 
 
-def log_text(srv):
-    """lighttpd's error log and stderr: where a bin-path relay writes."""
-    try:
-        with open(srv.rundir + "/stdout.log", encoding="latin-1") as f:
-            out = f.read()
-    except OSError:
-        out = ""
-    return srv.error_log_text() + out
-
 
 def access_lines(srv):
-    return [ln for ln in log_text(srv).splitlines() if ": info: access " in ln]
+    return [ln for ln in srv.logs_text().splitlines() if ": info: access " in ln]
 
 
 def line_for(srv, uri, timeout=10):
@@ -174,7 +165,7 @@ def check_failures(srv):
          ("502", len(r.body), "-", "unreachable") and HEX32.match(f["id"]),
          "502: status and bytes as the client got them, agent=-, cause unreachable",
          r.status, len(r.body), f)
-    text = log_text(srv)
+    text = srv.logs_text()
     g.ok(f and re.search(r"GET /unreach/x: .* -> 502 after \d+ ms id=%s$" % f["id"],
                          text, re.M),
          "the failure line names the same request id", text[-1500:])

@@ -20,14 +20,6 @@ def start(kind, agent_url, mpm="event"):
                           fcgi_relay=rc.relay_path(), extra_env=env)
 
 
-def logs(srv):
-    try:
-        with open(srv.rundir + "/stdout.log", encoding="latin-1") as f:
-            out = f.read()
-    except OSError:
-        out = ""
-    return srv.error_log_text() + out
-
 
 def check_relayed(srv, agent, name):
     srv.kind = name         # labels; "lighttpd" also skips the reason check
@@ -51,7 +43,7 @@ def check_agent_down(kind, mpm, name):
     srv = start(kind, "http://127.0.0.1:%d" % port, mpm)
     r = g.fetch(srv.port, "GET", "/down/x?y=1")
     g.eq((r.status, len(r.body) < 200), (502, True), "%s: agent down -> short 502" % name)
-    text = logs(srv)
+    text = srv.logs_text()
     g.ok(re.search(r"GET /down/x\?y=1.*(onnect|refused)", text),
          "%s: the log names method, URI and the connect failure" % name, text[-2000:])
     r = g.fetch(srv.port, "POST", "/down/post", body=b"p" * (300 << 10))

@@ -29,15 +29,6 @@ def start(template, agent):
     return srv.start()
 
 
-def logs(srv):
-    """The error log and lighttpd's stderr (a bin-path relay's stderr)."""
-    try:
-        with open(srv.rundir + "/stdout.log", encoding="latin-1") as f:
-            out = f.read()
-    except OSError:
-        out = ""
-    return srv.error_log_text() + out
-
 
 def check(srv, agent, name):
     t0 = time.monotonic()
@@ -55,7 +46,7 @@ def check(srv, agent, name):
     via = dict(r.json()["headers"]).get("Via", "") if r.status == 200 else ""
     g.ok(via.startswith("1.0 upstream, 1.1 fcgi-relay-"),
          "%s: the agent sees the client's Via with the relay's appended" % name, via)
-    text = logs(srv)
+    text = srv.logs_text()
     g.ok("GET /loop/x?y=1: request loop detected" in text,
          "%s: the loop is logged with method and URI" % name, text[-1500:])
 

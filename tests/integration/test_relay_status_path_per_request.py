@@ -6,14 +6,6 @@ import gwtest as g
 import faultkit as fk
 
 
-def relay_log(srv):
-    try:
-        with open(srv.rundir + "/stdout.log", encoding="latin-1") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
 def main():
     agent = g.start_agent()
     srv = g.start_lighttpd("fcgi-relay.conf", agent_url=agent.url,
@@ -24,7 +16,7 @@ def main():
     g.ok(b"requests_total" not in r.body, "no status page", r.body[:200])
     g.eq(agent.stats()["requests"], 0, "nothing reached the agent")
     g.ok(fk.wait_for(lambda: "AGENT_STATUS_PATH cannot be set per request"
-                     in relay_log(srv), 5),
+                     in srv.logs_text(), 5),
          "the refusal is logged, naming the parameter")
 
 

@@ -15,26 +15,18 @@ def dead_url():
     return "http://127.0.0.1:%d" % g.free_port()
 
 
-def logs(srv):
-    try:
-        with open(srv.rundir + "/stdout.log", encoding="latin-1") as f:
-            out = f.read()
-    except OSError:
-        out = ""
-    return srv.error_log_text() + out
-
 
 def relayed(srv, what):
     r = g.fetch(srv.port, "GET", "/names?x=1")
     ok = r.status == 200 and r.json().get("raw_path") == "/names?x=1"
-    g.ok(ok, what, r, logs(srv)[-2000:])
+    g.ok(ok, what, r, srv.logs_text()[-2000:])
 
 
 def redirected(srv, agent, what):
     r = g.fetch(srv.port, "GET", "/names?x=1")
     g.ok(r.status == 302 and
          r.header("Location") == "http://127.0.0.1:%d/names?x=1" % agent.port,
-         what, r, logs(srv)[-2000:])
+         what, r, srv.logs_text()[-2000:])
 
 
 def check_cgi_redirect(agent):
@@ -73,8 +65,8 @@ def check_relay_fastcgi(agent):
     relayed(srv, "the old per-request name AGENT_AGENT_URL still works")
     g.ok(re.search(r"fcgi-relay\[\d+\]: warning: per-request parameter "
                    r"AGENT_AGENT_URL is a deprecated name: use AGENT_URL",
-                   logs(srv)),
-         "the log names the new name, with the warning level", logs(srv)[-2000:])
+                   srv.logs_text()),
+         "the log names the new name, with the warning level", srv.logs_text()[-2000:])
     srv.stop()
 
     srv = g.start_lighttpd("fcgi-relay.conf", agent_url=agent.url,
@@ -83,8 +75,8 @@ def check_relay_fastcgi(agent):
     r = g.fetch(srv.port, "GET", "/names")
     g.eq(r.status, 500, "a misspelt per-request name is refused")
     g.ok(re.search(r"fcgi-relay\[\d+\]: error: .*unknown parameter "
-                   r"AGENT_AGNET_URL \(did you mean AGENT_URL\?\)", logs(srv)),
-         "the log says which name was meant", logs(srv)[-2000:])
+                   r"AGENT_AGNET_URL \(did you mean AGENT_URL\?\)", srv.logs_text()),
+         "the log says which name was meant", srv.logs_text()[-2000:])
     srv.stop()
 
 
