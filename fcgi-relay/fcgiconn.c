@@ -27,8 +27,6 @@
  * cannot fill a socket buffer, so a write of them never blocks and a
  * small answer skips two system calls. */
 #define FCGI_OUTPUT_TUNE_AT 8192
-/* The first look at a request head, on the stack. */
-#define FCONN_PEEK_SMALL 8192
 
 struct fconn {
 	FCGX_Request req;
@@ -78,45 +76,30 @@ int fconn_input_waiting(int fd)
 	return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
 }
 
-/* Looks at up to cap bytes of fd without taking them; *got is how many
- * there were. */
-static enum fconn_head peek_into(int fd, unsigned char *buf, size_t cap,
-                                 size_t *got)
+/* The peek's buffer is on the stack: these pages are in use anyway
+ * when the request is served. */
+enum fconn_head fconn_peek_head(int fd)
 {
+	unsigned char buf[FCGI_HEAD_PEEK_MAX];
 	ssize_t n;
 
-	*got = 0;
 	do
-		n = recv(fd, buf, cap, MSG_PEEK | MSG_DONTWAIT);
+		n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? FCONN_SILENT
 		                                               : FCONN_GONE;
 	if (n == 0)
 		return FCONN_GONE;
-	*got = (size_t)n;
-	return fcgi_head_scan(buf, *got, cap) == FCGI_HEAD_PARTIAL
-	           ? FCONN_PARTIAL
-	           : FCONN_READY;
-}
-
-/* A small look first (heads are mostly below 8 KiB, and these pages of
- * the stack are in use anyway); only a partial head that fills it gets
- * the large look, on the heap so an idle worker's memory stays small. */
-enum fconn_head fconn_peek_head(int fd)
-{
-	unsigned char small[FCONN_PEEK_SMALL], *big;
-	size_t got;
-	enum fconn_head h = peek_into(fd, small, sizeof(small), &got);
-
-	if (h != FCONN_READY || got < sizeof(small) ||
-	    fcgi_head_scan(small, got, got + 1) != FCGI_HEAD_PARTIAL)
-		return h;
-	if ((big = malloc(FCGI_HEAD_PEEK_MAX)) == NULL)
-		return FCONN_READY; /* libfcgi reads it as it comes */
-	h = peek_into(fd, big, FCGI_HEAD_PEEK_MAX, &got);
-	free(big);
-	return h;
+	switch (fcgi_head_scan(buf, (size_t)n, sizeof(buf))) {
+	case FCGI_HEAD_PARTIAL:
+		return FCONN_PARTIAL;
+	case FCGI_HEAD_WHOLE:
+		return FCONN_WHOLE;
+	case FCGI_HEAD_HANDOVER:
+		break;
+	}
+	return FCONN_HANDOVER;
 }
 
 static void set_rcvtimeo(int fd, long long ms)

@@ -39,9 +39,16 @@ int fconn_end(struct fconn *c, int relay_bits);
 int fconn_input_waiting(int fd);
 
 /* What a new or kept connection fd holds, seen without reading or
- * waiting: FCONN_READY means a whole request head (or one libfcgi must
- * judge: fcgihead.h) is there, so fconn_next will not block for it. */
-enum fconn_head { FCONN_SILENT, FCONN_GONE, FCONN_PARTIAL, FCONN_READY };
+ * waiting: FCONN_WHOLE means a whole request head is there, so
+ * fconn_next will not block for it; FCONN_HANDOVER one that libfcgi must
+ * judge or read on (fcgihead.h), whose read may block. */
+enum fconn_head {
+	FCONN_SILENT,
+	FCONN_GONE,
+	FCONN_PARTIAL,
+	FCONN_WHOLE,
+	FCONN_HANDOVER
+};
 enum fconn_head fconn_peek_head(int fd);
 
 #endif

@@ -13,31 +13,39 @@
 enum fcgi_head fcgi_head_scan(const unsigned char *p, size_t len, size_t cap)
 {
 	size_t at = 0, content, whole;
+	unsigned id = 0, rid;
 	int begun = 0;
 
 	while (at + REC_HEADER <= len) {
 		const unsigned char *h = p + at;
 
+		rid = ((unsigned)h[2] << 8) | h[3];
 		content = ((size_t)h[4] << 8) | h[5];
 		whole = REC_HEADER + content + h[6];
-		/* Request id 0 is a management record (FCGI_GET_VALUES) that
-		 * libfcgi answers; anything but BEGIN then PARAMS is for it
-		 * to accept or refuse. */
-		if (h[0] != FCGI_VERSION_1 || ((h[2] << 8) | h[3]) == 0)
+		/* Another version, a management record (request id 0, such
+		 * as FCGI_GET_VALUES) first, or a first record other than
+		 * BEGIN: libfcgi answers or refuses those. */
+		if (h[0] != FCGI_VERSION_1)
 			return FCGI_HEAD_HANDOVER;
-		if (!begun && h[1] != TYPE_BEGIN)
-			return FCGI_HEAD_HANDOVER;
-		if (begun && h[1] != TYPE_PARAMS)
-			return FCGI_HEAD_HANDOVER;
+		if (!begun) {
+			if (h[1] != TYPE_BEGIN || rid == 0)
+				return FCGI_HEAD_HANDOVER;
+			id = rid;
+		} else if (rid == id && h[1] != TYPE_PARAMS) {
+			return FCGI_HEAD_HANDOVER; /* libfcgi refuses it */
+		}
+		/* Records of other requests libfcgi skips (management ones it
+		 * answers) while it reads this head: skipped here too, so only
+		 * this request's empty PARAMS makes the head whole. */
 		if (at + whole > len)
 			break; /* this record is still arriving */
-		if (begun && content == 0)
+		if (begun && rid == id && content == 0)
 			return FCGI_HEAD_WHOLE;
 		begun = 1;
 		at += whole;
 	}
-	/* A head that cannot be whole within what a peek shows: libfcgi
-	 * reads it as it comes. */
+	/* More than a peek shows: libfcgi reads the rest as it comes, under
+	 * the same deadline (headwait_guard). */
 	if (len >= cap)
 		return FCGI_HEAD_HANDOVER;
 	return FCGI_HEAD_PARTIAL;

@@ -8,16 +8,18 @@
 
 #include <stddef.h>
 
-/* Bytes the pool peeks at: a head longer than this is handed to libfcgi
- * as it is, read with the per-read timeout. */
-#define FCGI_HEAD_PEEK_MAX 65536
+/* Bytes the pool peeks at: a longer head is handed to libfcgi, which
+ * reads it under the same deadline. Not more: a Unix socket may hold
+ * less than 20 KiB of a head sent in small writes, so a longer one could
+ * wait for the rest forever. Heads are mostly below 2 KiB. */
+#define FCGI_HEAD_PEEK_MAX 8192
 
 enum fcgi_head {
 	FCGI_HEAD_PARTIAL,  /* a head has begun and is not whole yet */
 	FCGI_HEAD_WHOLE,    /* BEGIN_REQUEST and every PARAMS record are in */
 	FCGI_HEAD_HANDOVER, /* not for the pool to judge: libfcgi decides
-	                     * (another version, a management record, a
-	                     * record order it answers, a head past the peek) */
+	                     * (another version, a management record first,
+	                     * a record it refuses, a head past the peek) */
 };
 
 /* Judges the first len bytes of a connection (len > 0) of which cap

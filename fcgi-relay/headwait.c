@@ -3,13 +3,17 @@
  * arrive, not while the first ones sit unread (a level-triggered or
  * re-armed entry would report them again at once, a busy loop, since a
  * peek leaves them in place). A periodic timer, armed while anyone
- * waits, closes those past their deadline. One mutex serialises the
- * room: its work is a peek per connection that reported. */
+ * waits, closes those past their deadline; a thread of its own waits on
+ * it, because every worker may be blocked in a read the timer has to
+ * end. One mutex serialises the room: its work is a peek per connection
+ * that reported. */
 #include "config.h"
 
 #include "headwait.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +27,14 @@
 
 /* How often deadlines are checked: a head may outlive its deadline by
  * this much. */
-#define HEADWAIT_TICK_MS 100
-#define HEADWAIT_BATCH   32
+#define HEADWAIT_TICK_MS      100
+#define HEADWAIT_BATCH        32
+#define HEADWAIT_TICKER_STACK (64 * 1024)
 
 struct waiter {
 	int fd;
 	long long deadline_ms;
+	int guard; /* a duplicate held while a worker reads (headwait_guard) */
 };
 
 static struct {
@@ -37,6 +43,7 @@ static struct {
 	int room; /* the nested set of waiting connections */
 	int tick; /* timerfd */
 	int ticking;
+	int closed; /* stopping: nothing more comes in */
 	long long timeout_ms;
 	headwait_ready_fn ready;
 	struct waiter *w;
@@ -46,13 +53,54 @@ static struct {
 static int arm_in_pool(int fd)
 {
 	struct epoll_event ev;
+	int rc;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLONESHOT;
 	ev.data.fd = fd;
-	if (epoll_ctl(g.ep, EPOLL_CTL_MOD, fd, &ev) == 0)
-		return 0;
-	return errno == ENOENT ? epoll_ctl(g.ep, EPOLL_CTL_ADD, fd, &ev) : -1;
+	rc = epoll_ctl(g.ep, EPOLL_CTL_MOD, fd, &ev);
+	if (rc < 0 && errno == ENOENT)
+		rc = epoll_ctl(g.ep, EPOLL_CTL_ADD, fd, &ev);
+	if (rc < 0)
+		log_msg("head room: cannot arm its %s: %s",
+		        fd == g.tick ? "timer" : "set", strerror(errno));
+	return rc;
+}
+
+static void on_tick(void);
+
+/* Blocks on the timer (it reads nothing while disarmed) and checks the
+ * deadlines at each expiry. */
+static void *ticker_main(void *arg)
+{
+	unsigned long long expirations;
+
+	(void)arg;
+	for (;;) {
+		if (read(g.tick, &expirations, sizeof(expirations)) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg("head timer: %s", strerror(errno));
+			return NULL;
+		}
+		pthread_mutex_lock(&g.lock);
+		on_tick();
+		pthread_mutex_unlock(&g.lock);
+	}
+}
+
+static int start_ticker(void)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, HEADWAIT_TICKER_STACK);
+	rc = pthread_create(&tid, &attr, ticker_main, NULL);
+	pthread_attr_destroy(&attr);
+	return rc == 0 ? 0 : -1;
 }
 
 int headwait_open(int ep, long long timeout_ms, headwait_ready_fn ready)
@@ -61,16 +109,15 @@ int headwait_open(int ep, long long timeout_ms, headwait_ready_fn ready)
 	g.timeout_ms = timeout_ms;
 	g.ready = ready;
 	g.room = epoll_create1(EPOLL_CLOEXEC);
-	g.tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (g.room < 0 || g.tick < 0 || arm_in_pool(g.room) < 0 ||
-	    arm_in_pool(g.tick) < 0)
+	g.tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (g.room < 0 || g.tick < 0 || arm_in_pool(g.room) < 0)
 		return -1;
-	return 0;
+	return start_ticker();
 }
 
 int headwait_owns(int fd)
 {
-	return fd >= 0 && (fd == g.room || fd == g.tick);
+	return fd >= 0 && fd == g.room;
 }
 
 /* Starts or stops the periodic check; the caller holds the lock. */
@@ -85,40 +132,68 @@ static void set_ticking(int on)
 		its.it_value.tv_nsec = HEADWAIT_TICK_MS * 1000000L;
 		its.it_interval = its.it_value;
 	}
-	timerfd_settime(g.tick, 0, &its, NULL);
+	if (timerfd_settime(g.tick, 0, &its, NULL) < 0) {
+		log_msg("head room: timer: %s", strerror(errno));
+		return; /* tried again at the next add */
+	}
 	g.ticking = on;
+}
+
+/* Appends a waiter; the caller holds the lock. */
+static int append(int fd, int guard)
+{
+	struct waiter *grown;
+
+	if (g.closed)
+		return -1;
+	if (g.n == g.cap) {
+		size_t cap = g.cap ? g.cap * 2 : 64;
+
+		if ((grown = realloc(g.w, cap * sizeof(*g.w))) == NULL)
+			return -1;
+		g.w = grown;
+		g.cap = cap;
+	}
+	g.w[g.n].fd = fd;
+	g.w[g.n].deadline_ms = relay_now_ms() + g.timeout_ms;
+	g.w[g.n].guard = guard;
+	g.n++;
+	set_ticking(1);
+	return 0;
 }
 
 int headwait_add(int fd)
 {
 	struct epoll_event ev;
-	struct waiter *grown;
+	int rc = -1;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
 	ev.data.fd = fd;
 	pthread_mutex_lock(&g.lock);
-	if (g.n == g.cap) {
-		size_t cap = g.cap ? g.cap * 2 : 64;
-
-		grown = realloc(g.w, cap * sizeof(*g.w));
-		if (grown == NULL) {
-			pthread_mutex_unlock(&g.lock);
-			return -1;
-		}
-		g.w = grown;
-		g.cap = cap;
+	if (!g.closed && epoll_ctl(g.room, EPOLL_CTL_ADD, fd, &ev) == 0) {
+		rc = append(fd, 0);
+		if (rc < 0)
+			epoll_ctl(g.room, EPOLL_CTL_DEL, fd, NULL);
 	}
-	if (epoll_ctl(g.room, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	pthread_mutex_unlock(&g.lock);
+	return rc;
+}
+
+int headwait_guard(int fd)
+{
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (dup_fd < 0)
+		return -1;
+	pthread_mutex_lock(&g.lock);
+	if (append(dup_fd, 1) < 0) {
 		pthread_mutex_unlock(&g.lock);
+		close(dup_fd);
 		return -1;
 	}
-	g.w[g.n].fd = fd;
-	g.w[g.n].deadline_ms = relay_now_ms() + g.timeout_ms;
-	g.n++;
-	set_ticking(1);
 	pthread_mutex_unlock(&g.lock);
-	return 0;
+	return dup_fd;
 }
 
 /* Takes waiter i out of the room (by the last one moving into its
@@ -127,9 +202,27 @@ static int take(size_t i)
 {
 	int fd = g.w[i].fd;
 
-	epoll_ctl(g.room, EPOLL_CTL_DEL, fd, NULL);
+	if (!g.w[i].guard)
+		epoll_ctl(g.room, EPOLL_CTL_DEL, fd, NULL);
 	g.w[i] = g.w[--g.n];
 	return fd;
+}
+
+int headwait_unguard(int guard)
+{
+	size_t i;
+	int fired = 0;
+
+	pthread_mutex_lock(&g.lock);
+	for (i = 0; i < g.n; i++)
+		if (g.w[i].guard && g.w[i].fd == guard) {
+			fired = g.w[i].guard == 2;
+			take(i);
+			break;
+		}
+	pthread_mutex_unlock(&g.lock);
+	close(guard);
+	return fired;
 }
 
 static size_t find(int fd)
@@ -137,22 +230,26 @@ static size_t find(int fd)
 	size_t i;
 
 	for (i = 0; i < g.n; i++)
-		if (g.w[i].fd == fd)
+		if (g.w[i].fd == fd && !g.w[i].guard)
 			return i;
 	return g.n;
 }
 
-/* Passes a whole head on: the first to *serve, the rest to the pool. */
-static void hand_on(int fd, int *serve)
+/* Passes a head on: the first to *serve, the rest to the pool (which
+ * peeks again and finds the same). */
+static void hand_on(int fd, enum fconn_head h, int *serve, int *handover)
 {
-	if (*serve < 0)
+	if (*serve < 0) {
 		*serve = fd;
-	else if (g.ready(fd) < 0)
+		*handover = h == FCONN_HANDOVER;
+	} else if (g.ready(fd) < 0) {
 		close(fd);
+	}
 }
 
-/* Connections that reported: peeked again; the caller holds the lock. */
-static int on_room(void)
+/* Connections that reported: peeked again; the caller holds the lock. A
+ * peer that closed its side with half a head sent is closed at once. */
+static int on_room(int *handover)
 {
 	struct epoll_event ev[HEADWAIT_BATCH];
 	int n, k, serve = -1;
@@ -166,11 +263,12 @@ static int on_room(void)
 		if ((i = find(fd)) == g.n)
 			continue;
 		h = fconn_peek_head(fd);
-		if (h == FCONN_PARTIAL || h == FCONN_SILENT)
+		if ((h == FCONN_PARTIAL || h == FCONN_SILENT) &&
+		    !(ev[k].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 			continue; /* wait on; SILENT: a spurious report */
 		take(i);
-		if (h == FCONN_READY)
-			hand_on(fd, &serve);
+		if (h == FCONN_WHOLE || h == FCONN_HANDOVER)
+			hand_on(fd, h, &serve, handover);
 		else
 			close(fd);
 	}
@@ -181,19 +279,22 @@ static int on_room(void)
  * lock. Plain close(): nothing was read, so no answer is owed. */
 static void on_tick(void)
 {
-	unsigned long long expirations;
 	long long now = relay_now_ms();
 	size_t i = 0, closed = 0;
 
-	if (read(g.tick, &expirations, sizeof(expirations)) < 0 &&
-	    errno != EAGAIN)
-		log_msg("head timer: %s", strerror(errno));
 	while (i < g.n) {
-		if (g.w[i].deadline_ms <= now) {
+		if (g.w[i].deadline_ms > now) {
+			i++;
+		} else if (g.w[i].guard) {
+			/* ends libfcgi's read; the worker closes the rest */
+			shutdown(g.w[i].fd, SHUT_RDWR);
+			g.w[i].deadline_ms = LLONG_MAX;
+			g.w[i].guard = 2; /* fired */
+			closed++;
+			i++;
+		} else {
 			close(take(i));
 			closed++;
-		} else {
-			i++;
 		}
 	}
 	if (g.n == 0)
@@ -204,15 +305,14 @@ static void on_tick(void)
 		         closed);
 }
 
-int headwait_event(int fd)
+int headwait_event(int fd, int *handover)
 {
 	int serve = -1;
 
+	*handover = 0;
 	pthread_mutex_lock(&g.lock);
 	if (fd == g.room)
-		serve = on_room();
-	else
-		on_tick();
+		serve = on_room(handover);
 	arm_in_pool(fd);
 	pthread_mutex_unlock(&g.lock);
 	return serve;
@@ -223,6 +323,7 @@ void headwait_shut_all(void)
 	size_t i;
 
 	pthread_mutex_lock(&g.lock);
+	g.closed = 1;
 	for (i = 0; i < g.n; i++)
 		shutdown(g.w[i].fd, SHUT_RDWR);
 	pthread_mutex_unlock(&g.lock);

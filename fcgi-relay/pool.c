@@ -258,11 +258,17 @@ static void accept_failed(int err)
 /* A connection is served only once its request head is whole, so
  * libfcgi's blocking read of it returns at once: a silent one is parked,
  * one with half a head waits in headwait.c until the rest comes or its
- * deadline passes. Returns fd when it is to be served now, else -1. */
-static int route(int fd)
+ * deadline passes. One the pool cannot judge is served with *handover
+ * set (serve_conn guards its read with the deadline). Returns fd when it
+ * is to be served now, else -1. */
+static int route(int fd, int *handover)
 {
-	switch (fconn_peek_head(fd)) {
-	case FCONN_READY:
+	enum fconn_head h = fconn_peek_head(fd);
+
+	*handover = h == FCONN_HANDOVER;
+	switch (h) {
+	case FCONN_WHOLE:
+	case FCONN_HANDOVER:
 		return fd;
 	case FCONN_SILENT:
 		if (park(fd) == 0)
@@ -281,7 +287,7 @@ static int route(int fd)
 
 /* Takes one new connection: the one to serve now, or -1 (none, refused,
  * or parked until its request arrives). */
-static int accept_one(void)
+static int accept_one(int *handover)
 {
 	int fd = accept4(g.listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	int err = errno;
@@ -297,12 +303,12 @@ static int accept_one(void)
 		close(fd);
 		return -1;
 	}
-	return route(fd);
+	return route(fd, handover);
 }
 
 /* Waits for work as an idle worker. Returns a connection with input, or
  * -1 when this worker should end (shutdown, or one idle too many). */
-static int wait_work(void)
+static int wait_work(int *handover)
 {
 	struct epoll_event ev;
 	int n, fd, spawn;
@@ -338,11 +344,11 @@ static int wait_work(void)
 		if (fd == g.wake[0])
 			continue; /* stopping is seen at the top */
 		if (headwait_owns(fd))
-			fd = headwait_event(fd);
+			fd = headwait_event(fd, handover);
 		else if (fd == g.listen_fd)
-			fd = accept_one();
+			fd = accept_one(handover);
 		else
-			fd = route(fd); /* a parked connection spoke */
+			fd = route(fd, handover); /* a parked one spoke */
 		if (fd >= 0)
 			return fd;
 	}
@@ -350,14 +356,22 @@ static int wait_work(void)
 
 /* Serves the requests of one connection that has input, then parks it
  * if the web server keeps it. */
-static void serve_conn(struct worker *w, int fd)
+static void serve_conn(struct worker *w, int fd, int handover)
 {
 	const struct settings *s;
 	struct relay_io io;
-	int bits, over;
+	int bits, over, guard = handover ? headwait_guard(fd) : -1;
 
-	if (fconn_next(w->conn, fd) < 0)
+	if (fconn_next(w->conn, fd) < 0) {
+		if (guard >= 0)
+			headwait_unguard(guard);
 		return; /* closed, or no valid request in time: gone */
+	}
+	if (guard >= 0 && headwait_unguard(guard)) {
+		/* what libfcgi took for a head ended at the deadline's cut */
+		fconn_end(w->conn, RELAY_CUT);
+		return;
+	}
 	fconn_io(w->conn, &io);
 	over = __atomic_add_fetch(&g.busy, 1, __ATOMIC_RELAXED) >
 	       __atomic_load_n(&g.cap, __ATOMIC_RELAXED);
@@ -384,10 +398,10 @@ static void serve_conn(struct worker *w, int fd)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	int fd;
+	int fd, handover;
 
-	while ((fd = wait_work()) >= 0)
-		serve_conn(w, fd);
+	while ((fd = wait_work(&handover)) >= 0)
+		serve_conn(w, fd, handover);
 	worker_free(w);
 	pthread_mutex_lock(&g.lock);
 	g.workers--;

@@ -14,7 +14,12 @@ waiting, even when they outnumber the workers:
 - a head that arrives in pieces and is whole within the timeout is
   served: BEGIN then the parameters 0.3 s later (Apache's
   mod_proxy_fcgi writes them apart), and a head sent in 12 pieces over
-  0.6 s; the answer comes as soon as the last piece is in."""
+  0.6 s; the answer comes as soon as the last piece is in;
+- heads the relay's peek cannot judge whole and leaves to libfcgi (another
+  request's end record, a management record or request id 0 first, more
+  than 8 KiB) keep the same deadline: trickled a byte every 0.4 s, each
+  is ended within a few seconds, and a complete request beside them is
+  answered."""
 import select
 import socket
 import threading
@@ -22,8 +27,11 @@ import time
 
 import gwtest as g
 import faultkit as fk
-from fcgipeer import (ask, base_params, begin, params_records, read_records,
-                      status_of, stdin_records)
+from fcgipeer import (BEGIN, PARAMS, ask, base_params, begin, pair,
+                      params_records, read_records, record, status_of,
+                      stdin_records)
+
+GET_VALUES = 9
 
 HALF = 6            # of each kind
 ANSWER_WITHIN = 3.0
@@ -118,6 +126,72 @@ def half_sent_part(agent):
     relay.stop()
 
 
+def trickle(socks, seconds):
+    """Sends one more byte on each socket every 0.4 s (a PARAMS record
+    for request 1 that never ends) until it fails or seconds passed."""
+    tail = record(PARAMS, pair(b"X", b"y" * 200))
+    end = time.monotonic() + seconds
+    k = 0
+    live = list(socks)
+    while live and time.monotonic() < end and k < len(tail):
+        for s in list(live):
+            try:
+                s.send(tail[k:k + 1])
+            except OSError:
+                live.remove(s)
+        k += 1
+        time.sleep(0.4)
+
+
+# Heads the pool cannot judge whole go to libfcgi, under the same
+# deadline (found by review: each held a worker as long as it trickled).
+HOSTILE = (
+    ("another request's empty PARAMS",
+     lambda: begin() + record(PARAMS, b"", req_id=2)),
+    ("a management record first",
+     lambda: record(GET_VALUES, pair(b"FCGI_MAX_CONNS", b""), req_id=0)
+     + begin()),
+    ("BEGIN with request id 0",
+     lambda: record(BEGIN, begin()[8:], req_id=0)),
+    ("a head past the pool's 8 KiB look",
+     lambda: (begin() + params_records([(b"HTTP_X_BIG", b"b" * 12000)]))[:9000]),
+)
+
+
+def hostile_part(agent):
+    relay, addr, logp = fk.start_relay(
+        agent, 2, args=("--request-head-timeout", "1s"))
+    socks = []
+    for name, first in HOSTILE:
+        s = connect(addr)
+        s.sendall(first())
+        socks.append(s)
+    watch = EndWatch(socks, END_WITHIN + 10)
+    feeder = threading.Thread(target=trickle, args=(socks, 8), daemon=True)
+    feeder.start()
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    st, out = ask(addr, base_params(b"/beside-hostile"), timeout=15)
+    took = time.monotonic() - t0
+    g.ok(st == 200 and took < ANSWER_WITHIN,
+         "max_workers 2, %d trickling peers (%s): a complete request beside "
+         "them is answered 200 in %.2f s (want < %.0f s)" % (
+             len(HOSTILE), "; ".join(n for n, _ in HOSTILE), took,
+             ANSWER_WITHIN), out[:300])
+    watch.join(END_WITHIN + 15)
+    for (name, _), at in zip(HOSTILE, watch.at):
+        g.ok(at is not None and at < END_WITHIN,
+             "%s, then a byte every 0.4 s: the relay ends it within %.0f s "
+             "(%s)" % (name, END_WITHIN,
+                       "at %.1f s" % at if at is not None else "still open"))
+    for s in socks:
+        s.close()
+    feeder.join(10)
+    st, _ = ask(addr, base_params(b"/after-hostile"))
+    g.eq(st, 200, "the relay serves on after the hostile peers")
+    relay.stop()
+
+
 def pieces_part(agent):
     relay, addr, logp = fk.start_relay(
         agent, 2, args=("--request-head-timeout", "1s"))
@@ -141,6 +215,26 @@ def pieces_part(agent):
              "a head sent in %d pieces over %.1f s, whole within the "
              "timeout, is served (%s, %.2f s after its last piece)" % (
                  pieces, step * (pieces - 1), status_of(out), took))
+    # A 25 KiB head in 1 KiB writes: past the relay's 8 KiB look, so
+    # libfcgi reads the rest as it comes (under the deadline).
+    big = begin() + params_records(base_params(
+        b"/pieces-big", extra=[(b"HTTP_X_BIG%d" % i, b"b" * 5000)
+                               for i in range(5)])) + stdin_records(b"")
+    s = connect(addr)
+    t0 = time.monotonic()
+    out, err = b"", ""
+    try:
+        for at in range(0, len(big), 1024):
+            s.sendall(big[at:at + 1024])
+        out, _ = read_records(s, time.monotonic() + 5)
+    except OSError as e:
+        err = "%s after %d bytes" % (e, at)
+    took = time.monotonic() - t0
+    s.close()
+    g.ok(status_of(out) == 200 and took < 2,
+         "a %d-byte head in 1 KiB writes is served (%s in %.2f s)" % (
+             len(big), status_of(out) or err, took),
+         open(logp, encoding="latin-1").read()[-800:])
     relay.stop()
 
 
@@ -180,6 +274,7 @@ def main():
     half_sent_part(agent)
     trickle_part(agent)
     pieces_part(agent)
+    hostile_part(agent)
 
 
 g.run(main)

@@ -20,6 +20,15 @@ static const unsigned char v2[] = {2, 1, 0, 1, 0, 8, 0, 0};
 static const unsigned char mgmt[] = {1, 9, 0, 0, 0, 0, 0, 0};
 static const unsigned char stdin_first[] = {1, 5, 0, 1, 0, 0, 0, 0};
 static const unsigned char params_then_stdin[] = {BEGIN_REC, PARAMS_3, STDIN_0};
+/* An empty PARAMS of request 2 ends nothing for request 1: libfcgi skips
+ * it and waits on (a peer could park a worker with it). */
+static const unsigned char other_id_end[] = {BEGIN_REC, 1, 4, 0, 2, 0, 0, 0, 0};
+/* A management record between BEGIN and PARAMS: libfcgi answers it and
+ * reads on. */
+static const unsigned char mgmt_between[] = {BEGIN_REC, 1, 9, 0, 0,
+                                             0,         0, 0, 0, PARAMS_0};
+static const unsigned char begin_id0[] = {1, 1, 0, 0, 0, 8, 0, 0,
+                                          0, 1, 0, 0, 0, 0, 0, 0};
 
 struct scan_row {
 	int line;
@@ -46,6 +55,9 @@ static const struct scan_row scan_rows[] = {
     {__LINE__, stdin_first, sizeof(stdin_first), 1024, FCGI_HEAD_HANDOVER},
     {__LINE__, params_then_stdin, sizeof(params_then_stdin), 1024,
      FCGI_HEAD_HANDOVER},
+    {__LINE__, other_id_end, sizeof(other_id_end), 1024, FCGI_HEAD_PARTIAL},
+    {__LINE__, mgmt_between, sizeof(mgmt_between), 1024, FCGI_HEAD_WHOLE},
+    {__LINE__, begin_id0, sizeof(begin_id0), 1024, FCGI_HEAD_HANDOVER},
     /* a partial head that fills the peek: no more can be seen */
     {__LINE__, whole, 28, 28, FCGI_HEAD_HANDOVER},
     /* a whole one that fills it exactly is whole */
