@@ -3,6 +3,7 @@
 
 #include "drain.h"
 
+#include <string.h>
 #include <time.h>
 
 #include "ag_limits.h"
@@ -56,6 +57,14 @@ int drain_body_init(struct drain_body *b, const struct reqview *r)
 		b->eof = 0;
 	}
 	return 0;
+}
+
+int drain_body_may_follow(const struct reqview *r)
+{
+	const char *cl = req_get0(r, "CONTENT_LENGTH");
+
+	return (cl[0] != '\0' && strcmp(cl, "0") != 0) ||
+	       req_get(r, "HTTP_TRANSFER_ENCODING") != NULL;
 }
 
 static int body_done(const struct drain_body *b)

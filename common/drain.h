@@ -35,6 +35,12 @@ struct drain_body {
  * request was otherwise looked at. */
 int drain_body_init(struct drain_body *b, const struct reqview *r);
 
+/* Whether a request body may follow the head: CONTENT_LENGTH other than
+ * empty or "0", or HTTP_TRANSFER_ENCODING. An answer that does not read
+ * the body then must not keep the connection, and a FastCGI read of it
+ * gets the body's receive timeout. */
+int drain_body_may_follow(const struct reqview *r);
+
 /* Reads up to n body bytes: > 0 bytes read, 0 at the end, -1 on error. */
 typedef long (*drain_read_fn)(void *ctx, char *buf, size_t n);
 

@@ -4,19 +4,8 @@
 
 #include "diaghook.h"
 
-#include <string.h>
-
 #include "diagnose.h"
-
-/* Whether a request body may follow: then the connection cannot be kept
- * in step (the page does not read it) and the caller closes it. */
-static int may_have_body(const struct reqview *r)
-{
-	const char *cl = req_get0(r, "CONTENT_LENGTH");
-
-	return (cl[0] != '\0' && strcmp(cl, "0") != 0) ||
-	       req_get(r, "HTTP_TRANSFER_ENCODING") != NULL;
-}
+#include "drain.h"
 
 int relay_diagnose(struct relay_req *q, const char *settings_error)
 {
@@ -32,5 +21,5 @@ int relay_diagnose(struct relay_req *q, const char *settings_error)
 	if (diagnose_answer(&q->io->out, &in) < 0)
 		return RELAY_CUT;
 	q->phase = PHASE_STREAM;
-	return may_have_body(&q->rv) ? RELAY_UNDRAINED : 0;
+	return drain_body_may_follow(&q->rv) ? RELAY_UNDRAINED : 0;
 }

@@ -19,6 +19,7 @@
 #include <fastcgi.h>
 #include <fcgiapp.h>
 
+#include "drain.h"
 #include "fcgihead.h"
 #include "listen.h"
 #include "relay.h"
@@ -110,17 +111,6 @@ static void set_rcvtimeo(int fd, long long ms)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
-/* Whether the request announces a body: CONTENT_LENGTH above 0, or a
- * chunked one (no CONTENT_LENGTH, HTTP_TRANSFER_ENCODING present). */
-static int has_body(char *const *envp)
-{
-	const char *cl = FCGX_GetParam("CONTENT_LENGTH", (char **)envp);
-
-	if (cl != NULL && cl[0] != '\0')
-		return strcmp(cl, "0") != 0;
-	return FCGX_GetParam("HTTP_TRANSFER_ENCODING", (char **)envp) != NULL;
-}
-
 /* The connection is handed to libfcgi as the request's open connection:
  * with keepConnection set, FCGX_Accept_r's opening FCGX_Finish_r leaves
  * ipcFd open and reads the request from it instead of accepting. The
@@ -135,7 +125,7 @@ int fconn_next(struct fconn *c, int fd)
 	c->req.keepConnection = 1;
 	if (FCGX_Accept_r(&c->req) < 0)
 		return -1; /* libfcgi closed fd */
-	if (has_body(c->req.envp)) {
+	if (drain_body_may_follow(&(struct reqview){c->req.envp})) {
 		set_rcvtimeo(fd, (long long)FCGI_IO_TIMEOUT_S * 1000);
 		c->body_timeout = 1;
 	}

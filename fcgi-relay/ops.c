@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "drain.h"
 #include "pool.h"
 #include "stats.h"
 #include "target.h"
@@ -39,16 +40,6 @@ static int path_is(const struct reqview *r, const char *want,
 	*query = req_get(r, "QUERY_STRING");
 	*qlen = *query != NULL ? strlen(*query) : 0;
 	return 1;
-}
-
-/* Whether a request body may follow: then the connection cannot be kept
- * in step (these answers do not read it) and the caller closes it. */
-static int may_have_body(const struct reqview *r)
-{
-	const char *cl = req_get0(r, "CONTENT_LENGTH");
-
-	return (cl[0] != '\0' && strcmp(cl, "0") != 0) ||
-	       req_get(r, "HTTP_TRANSFER_ENCODING") != NULL;
 }
 
 /* One whole answer, never cached (it is a reading of this moment);
@@ -190,7 +181,7 @@ int ops_serve(const struct settings *s, char *const *envp,
 	           ? RELAY_CUT
 	           : 0;
 	stats_local();
-	if (bits == 0 && may_have_body(&r))
+	if (bits == 0 && drain_body_may_follow(&r))
 		bits = RELAY_UNDRAINED;
 	return bits;
 }

@@ -136,6 +136,32 @@ START_TEST(test_init)
 }
 END_TEST
 
+struct follow_row {
+	int line;
+	char *env[3];
+	int want;
+};
+
+static const struct follow_row follow_rows[] = {
+    {__LINE__, {NULL}, 0},
+    {__LINE__, {"CONTENT_LENGTH=", NULL}, 0},
+    {__LINE__, {"CONTENT_LENGTH=0", NULL}, 0},
+    {__LINE__, {"CONTENT_LENGTH=1", NULL}, 1},
+    {__LINE__, {"CONTENT_LENGTH=x", NULL}, 1}, /* unknown: assume one */
+    {__LINE__, {"HTTP_TRANSFER_ENCODING=chunked", NULL}, 1},
+    {__LINE__, {"CONTENT_LENGTH=0", "HTTP_TRANSFER_ENCODING=chunked", NULL}, 1},
+};
+
+START_TEST(test_may_follow)
+{
+	const struct follow_row *r = &follow_rows[_i];
+	struct reqview rv = {r->env};
+
+	ck_assert_msg(drain_body_may_follow(&rv) == r->want, "line %d",
+	              r->line);
+}
+END_TEST
+
 Suite *drain_suite(void)
 {
 	Suite *s = suite_create("drain");
@@ -145,6 +171,9 @@ Suite *drain_suite(void)
 	                    (int)(sizeof(drain_rows) / sizeof(drain_rows[0])));
 	tcase_add_loop_test(tc, test_init, 0,
 	                    (int)(sizeof(init_rows) / sizeof(init_rows[0])));
+	tcase_add_loop_test(
+	    tc, test_may_follow, 0,
+	    (int)(sizeof(follow_rows) / sizeof(follow_rows[0])));
 	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
 	return s;
