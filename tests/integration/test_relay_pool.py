@@ -20,7 +20,7 @@ import time
 import gwtest as g
 import faultkit as fk
 from fcgipeer import (ask, base_params, begin, params_records, read_records,
-                      status_of, stdin_records)
+                      stdin_records)
 
 STREAMS = 40
 
@@ -131,30 +131,31 @@ def ended_within(socks, seconds):
     return ended
 
 
-def head_deadline_part(agent):
-    # as shipped: no cap to speak of; a peer costs a worker for at most
-    # request_head_timeout
-    relay, addr, logp = fk.start_relay(agent, 0,
+def beside_half_heads(agent, cap, peers):
+    """A relay with max_workers cap and request_head_timeout 1 s, peers
+    connections that each sent half a request head, then one complete
+    request: (relay, socket path, the peers, its status, seconds)."""
+    relay, addr, logp = fk.start_relay(agent, cap,
                                        args=("--request-head-timeout", "1s"))
-    half = half_heads(addr, 20)
+    half = half_heads(addr, peers)
     time.sleep(0.3)
     t0 = time.monotonic()
     st, _ = ask(addr, base_params(b"/beside"))
-    took = time.monotonic() - t0
+    return relay, addr, half, st, time.monotonic() - t0
+
+
+def head_deadline_part(agent):
+    # as shipped: no cap to speak of; a half-sent head holds no worker and
+    # its connection ends at request_head_timeout
+    relay, addr, half, st, took = beside_half_heads(agent, 0, 20)
     g.ok(st == 200 and took < 2, "20 peers with half a request head: a request "
          "beside them is answered at once (%.2f s)" % took, st)
     n = ended_within(half, 5)
     g.eq(n, 20, "their connections end after request_head_timeout 1 s")
     relay.stop()
     # with a cap as small as the peers are many: answered, 503 at worst,
-    # after at most a few head timeouts, never pinned
-    relay, addr, logp = fk.start_relay(agent, 2,
-                                       args=("--request-head-timeout", "1s"))
-    half = half_heads(addr, 6)
-    time.sleep(0.3)
-    t0 = time.monotonic()
-    st, _ = ask(addr, base_params(b"/beside"))
-    took = time.monotonic() - t0
+    # never pinned
+    relay, addr, half, st, took = beside_half_heads(agent, 2, 6)
     g.ok(st in (200, 503) and took < 10, "--max-workers 2 and 6 such peers: a "
          "request beside them is answered (%s in %.2f s)" % (st, took))
     ended_within(half, 5)
