@@ -261,7 +261,7 @@ static int unix_queue(int fd, unsigned *queued, unsigned *backlog)
 	} ans;
 	struct stat st;
 	ssize_t n;
-	int s, rc;
+	int s;
 
 	if (fstat(fd, &st) < 0)
 		return -1;
@@ -281,8 +281,7 @@ static int unix_queue(int fd, unsigned *queued, unsigned *backlog)
 	if (n == (ssize_t)sizeof(req))
 		n = recv(s, ans.buf, sizeof(ans.buf), 0);
 	close(s);
-	rc = n > 0 ? rqlen_of(&ans.h, (size_t)n, queued, backlog) : -1;
-	return rc;
+	return n > 0 ? rqlen_of(&ans.h, (size_t)n, queued, backlog) : -1;
 }
 
 int listen_queue(int fd, unsigned *queued, unsigned *backlog)
