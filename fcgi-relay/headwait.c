@@ -31,10 +31,14 @@
 #define HEADWAIT_BATCH        32
 #define HEADWAIT_TICKER_STACK (64 * 1024)
 
+/* A connection in the room, or a guard: a duplicate held while a worker
+ * has libfcgi read a head (headwait_guard), shut once its deadline fired. */
+enum waiter_kind { WAIT_ROOM, WAIT_GUARD, WAIT_GUARD_FIRED };
+
 struct waiter {
 	int fd;
 	long long deadline_ms;
-	int guard; /* a duplicate held while a worker reads (headwait_guard) */
+	enum waiter_kind kind;
 };
 
 static struct {
@@ -140,7 +144,7 @@ static void set_ticking(int on)
 }
 
 /* Appends a waiter; the caller holds the lock. */
-static int append(int fd, int guard)
+static int append(int fd, enum waiter_kind kind)
 {
 	struct waiter *grown;
 
@@ -156,7 +160,7 @@ static int append(int fd, int guard)
 	}
 	g.w[g.n].fd = fd;
 	g.w[g.n].deadline_ms = relay_now_ms() + g.timeout_ms;
-	g.w[g.n].guard = guard;
+	g.w[g.n].kind = kind;
 	g.n++;
 	set_ticking(1);
 	return 0;
@@ -172,7 +176,7 @@ int headwait_add(int fd)
 	ev.data.fd = fd;
 	pthread_mutex_lock(&g.lock);
 	if (!g.closed && epoll_ctl(g.room, EPOLL_CTL_ADD, fd, &ev) == 0) {
-		rc = append(fd, 0);
+		rc = append(fd, WAIT_ROOM);
 		if (rc < 0)
 			epoll_ctl(g.room, EPOLL_CTL_DEL, fd, NULL);
 	}
@@ -187,7 +191,7 @@ int headwait_guard(int fd)
 	if (dup_fd < 0)
 		return -1;
 	pthread_mutex_lock(&g.lock);
-	if (append(dup_fd, 1) < 0) {
+	if (append(dup_fd, WAIT_GUARD) < 0) {
 		pthread_mutex_unlock(&g.lock);
 		close(dup_fd);
 		return -1;
@@ -202,10 +206,22 @@ static int take(size_t i)
 {
 	int fd = g.w[i].fd;
 
-	if (!g.w[i].guard)
+	if (g.w[i].kind == WAIT_ROOM)
 		epoll_ctl(g.room, EPOLL_CTL_DEL, fd, NULL);
 	g.w[i] = g.w[--g.n];
 	return fd;
+}
+
+/* Waiter fd, a room connection or a guard; g.n when there is none. The
+ * caller holds the lock. */
+static size_t find(int fd, int guard)
+{
+	size_t i;
+
+	for (i = 0; i < g.n; i++)
+		if (g.w[i].fd == fd && (g.w[i].kind != WAIT_ROOM) == guard)
+			return i;
+	return g.n;
 }
 
 int headwait_unguard(int guard)
@@ -214,25 +230,13 @@ int headwait_unguard(int guard)
 	int fired = 0;
 
 	pthread_mutex_lock(&g.lock);
-	for (i = 0; i < g.n; i++)
-		if (g.w[i].guard && g.w[i].fd == guard) {
-			fired = g.w[i].guard == 2;
-			take(i);
-			break;
-		}
+	if ((i = find(guard, 1)) < g.n) {
+		fired = g.w[i].kind == WAIT_GUARD_FIRED;
+		take(i);
+	}
 	pthread_mutex_unlock(&g.lock);
 	close(guard);
 	return fired;
-}
-
-static size_t find(int fd)
-{
-	size_t i;
-
-	for (i = 0; i < g.n; i++)
-		if (g.w[i].fd == fd && !g.w[i].guard)
-			return i;
-	return g.n;
 }
 
 /* Passes a head on: the first to *serve, the rest to the pool (which
@@ -260,7 +264,7 @@ static int on_room(int *handover)
 		int fd = ev[k].data.fd;
 		enum fconn_head h;
 
-		if ((i = find(fd)) == g.n)
+		if ((i = find(fd, 0)) == g.n)
 			continue;
 		h = fconn_peek_head(fd);
 		if ((h == FCONN_PARTIAL || h == FCONN_SILENT) &&
@@ -285,11 +289,11 @@ static void on_tick(void)
 	while (i < g.n) {
 		if (g.w[i].deadline_ms > now) {
 			i++;
-		} else if (g.w[i].guard) {
+		} else if (g.w[i].kind != WAIT_ROOM) {
 			/* ends libfcgi's read; the worker closes the rest */
 			shutdown(g.w[i].fd, SHUT_RDWR);
 			g.w[i].deadline_ms = LLONG_MAX;
-			g.w[i].guard = 2; /* fired */
+			g.w[i].kind = WAIT_GUARD_FIRED;
 			closed++;
 			i++;
 		} else {
