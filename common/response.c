@@ -90,6 +90,31 @@ long html_escape(char *dst, size_t dstlen, const char *src, size_t srclen)
 	return (long)o;
 }
 
+int response_whole(const struct sink *out, int status, const char *type,
+                   int retry_after, const char *body, size_t len, int head_only)
+{
+	char head[512], retry[48] = "";
+	int n;
+
+	if (retry_after > 0)
+		snprintf(retry, sizeof(retry), "Retry-After: %d\r\n",
+		         retry_after);
+	n = snprintf(head, sizeof(head),
+	             "Status: %d %s\r\n%sContent-Type: %s\r\n"
+	             "Cache-Control: no-store\r\n"
+	             "Content-Length: %zu\r\n\r\n",
+	             status, status_reason(status), retry, type, len);
+	if (n <= 0 || (size_t)n >= sizeof(head))
+		return -1;
+	if (out->write(out->ctx, head, (size_t)n) < 0)
+		return -1;
+	if (head_only || len == 0)
+		return 0;
+	if (out->write(out->ctx, body, len) < 0)
+		return -1;
+	return (int)len;
+}
+
 int response_error(const struct sink *out, int status, const char *message,
                    int head_only)
 {

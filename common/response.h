@@ -18,6 +18,14 @@ const char *status_reason(int status);
  * length, or -1 when dst is too small. */
 long html_escape(char *dst, size_t dstlen, const char *src, size_t srclen);
 
+/* One whole answer of the program's own, never cached (it is a reading
+ * of this moment): "Status:", Retry-After when retry_after > 0,
+ * Content-Type, Content-Length and body (not sent when head_only).
+ * Returns the body bytes written (0 when head_only), or -1. */
+int response_whole(const struct sink *out, int status, const char *type,
+                   int retry_after, const char *body, size_t len,
+                   int head_only);
+
 /* An error answer: "Status:", text/plain, no-store, and a body of the
  * status line and message (none when head_only). message is ours, never
  * agent text; it names the problem for the client. Returns the body

@@ -172,21 +172,9 @@ int answer_busy(const struct relay_io *io)
 {
 	static const char body[] =
 	    "503 Service Unavailable: all workers busy\n";
-	char head[512];
-	int n;
 
 	/* RFC 9110 §15.6.4, §10.2.3: tell the client when to come back
 	 * rather than queueing it without bound. */
-	n = snprintf(head, sizeof(head),
-	             "Status: 503 Service Unavailable\r\n"
-	             "Retry-After: %d\r\n"
-	             "Content-Type: text/plain; charset=utf-8\r\n"
-	             "Cache-Control: no-store\r\n"
-	             "Content-Length: %zu\r\n\r\n%s",
-	             BUSY_RETRY_AFTER_S, sizeof(body) - 1, body);
-	if (n <= 0 || (size_t)n >= sizeof(head))
-		return -1;
-	if (io->out.write(io->out.ctx, head, (size_t)n) < 0)
-		return -1;
-	return (int)(sizeof(body) - 1);
+	return response_whole(&io->out, 503, "text/plain; charset=utf-8",
+	                      BUSY_RETRY_AFTER_S, body, sizeof(body) - 1, 0);
 }

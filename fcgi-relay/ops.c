@@ -42,37 +42,11 @@ static int path_is(const struct reqview *r, const char *want,
 	return 1;
 }
 
-/* One whole answer, never cached (it is a reading of this moment);
- * retry_after > 0 adds Retry-After. 0, or -1 once the client is gone. */
-static int put_answer(const struct relay_io *io, int status, const char *type,
-                      int retry_after, const char *body, size_t len,
-                      int head_only)
-{
-	char head[512], retry[48] = "";
-	int n;
-
-	if (retry_after > 0)
-		snprintf(retry, sizeof(retry), "Retry-After: %d\r\n",
-		         retry_after);
-	n = snprintf(head, sizeof(head),
-	             "Status: %d %s\r\n%sContent-Type: %s\r\n"
-	             "Cache-Control: no-store\r\n"
-	             "Content-Length: %zu\r\n\r\n",
-	             status, status_reason(status), retry, type, len);
-	if (n <= 0 || (size_t)n >= sizeof(head))
-		return -1;
-	if (io->out.write(io->out.ctx, head, (size_t)n) < 0)
-		return -1;
-	if (head_only || len == 0)
-		return 0;
-	return io->out.write(io->out.ctx, body, len);
-}
-
 static int answer_text(const struct relay_io *io, int status, int retry,
                        const char *text, int head_only)
 {
-	return put_answer(io, status, "text/plain; charset=utf-8", retry, text,
-	                  strlen(text), head_only);
+	return response_whole(&io->out, status, "text/plain; charset=utf-8",
+	                      retry, text, strlen(text), head_only);
 }
 
 static void read_snapshot(struct stats_snap *snap)
@@ -109,8 +83,8 @@ static int answer_status(const struct relay_io *io, const char *query,
 	if (n < 0)
 		return answer_text(io, 500, 0, "status page too large\n",
 		                   head_only);
-	return put_answer(io, 200, stats_content_type(f), 0, page, (size_t)n,
-	                  head_only);
+	return response_whole(&io->out, 200, stats_content_type(f), 0, page,
+	                      (size_t)n, head_only);
 }
 
 /* Ready when the agent answers HTTP below 500 in time: a 5xx from it
@@ -148,8 +122,9 @@ static int answer_op(const struct settings *s, const struct relay_io *io,
 	int head_only = strcmp(method, "HEAD") == 0;
 
 	if (!head_only && strcmp(method, "GET") != 0)
-		return put_answer(io, 405, "text/plain; charset=utf-8", 0,
-		                  "405 Method Not Allowed\n", 23, 0);
+		return response_whole(&io->out, 405,
+		                      "text/plain; charset=utf-8", 0,
+		                      "405 Method Not Allowed\n", 23, 0);
 	switch (op) {
 	case OP_STATUS:
 		return answer_status(io, query, qlen, head_only);

@@ -60,6 +60,32 @@ START_TEST(test_error_write_fails)
 }
 END_TEST
 
+START_TEST(test_whole_answer)
+{
+	struct capture c = {{0}, 0, 0};
+	struct sink out = {capture_write, &c};
+
+	ck_assert_int_eq(
+	    response_whole(&out, 503, "text/plain", 1, "busy\n", 5, 0), 5);
+	ck_assert_str_eq(c.buf, "Status: 503 Service Unavailable\r\n"
+	                        "Retry-After: 1\r\n"
+	                        "Content-Type: text/plain\r\n"
+	                        "Cache-Control: no-store\r\n"
+	                        "Content-Length: 5\r\n\r\n"
+	                        "busy\n");
+	c.len = 0;
+	ck_assert_int_eq(
+	    response_whole(&out, 200, "application/json", 0, "{}", 2, 1), 0);
+	ck_assert_str_eq(c.buf, "Status: 200 OK\r\n"
+	                        "Content-Type: application/json\r\n"
+	                        "Cache-Control: no-store\r\n"
+	                        "Content-Length: 2\r\n\r\n");
+	c.fail = 1;
+	ck_assert_int_eq(response_whole(&out, 200, "text/plain", 0, "x", 1, 0),
+	                 -1);
+}
+END_TEST
+
 struct html_row {
 	int line;
 	const char *in;
@@ -107,6 +133,7 @@ Suite *response_suite(void)
 	tcase_add_test(tc, test_error_answer);
 	tcase_add_test(tc, test_error_head);
 	tcase_add_test(tc, test_error_write_fails);
+	tcase_add_test(tc, test_whole_answer);
 	tcase_add_loop_test(tc, test_html_escape, 0,
 	                    (int)(sizeof(html_rows) / sizeof(html_rows[0])));
 	tcase_add_test(tc, test_reasons);
