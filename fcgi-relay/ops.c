@@ -20,13 +20,16 @@
 static int path_is(const struct reqview *r, const char *want,
                    const char **query, size_t *qlen)
 {
-	size_t wlen = strlen(want), len;
-	const char *uri = req_get(r, "REQUEST_URI"), *path;
+	const char *uri, *path;
+	size_t wlen, len;
 
 	*query = NULL;
 	*qlen = 0;
 	if (want[0] == '\0')
-		return 0; /* off */
+		return 0; /* off: every request passes here, so before any scan
+		           */
+	wlen = strlen(want);
+	uri = req_get(r, "REQUEST_URI");
 	if (uri != NULL)
 		return target_split_uri(uri, strlen(uri), &path, &len, query,
 		                        qlen) == NULL &&
