@@ -387,9 +387,11 @@ static void serve_conn(struct worker *w, int fd, int handover)
 	} else if (bits < 0) {
 		bits = relay_serve(&w->rw, fconn_params(w->conn), &io);
 	}
+	/* Out of the count first: the client may have its answer already
+	 * and send its next request (a 503 at a small max_workers else). */
+	__atomic_sub_fetch(&g.busy, 1, __ATOMIC_RELAXED);
 	w->rw.base = NULL;
 	reload_release(s);
-	__atomic_sub_fetch(&g.busy, 1, __ATOMIC_RELAXED);
 	fd = fconn_end(w->conn, bits);
 	if (fd >= 0 && park(fd) < 0)
 		close(fd);
