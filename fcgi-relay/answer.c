@@ -47,6 +47,23 @@ static int client_put(struct relay_req *q, const char *p, size_t n)
 	return io->hold(io->out.ctx, p, n);
 }
 
+/* The answer is about to be whole for the client: tell the I/O once,
+ * before the write, since the client may ask again the moment it has it. */
+static void answered(struct relay_req *q)
+{
+	if (q->answered || q->io->answered == NULL)
+		return;
+	q->answered = 1;
+	q->io->answered(q->io->actx);
+}
+
+/* Whether n more body bytes complete a body of known length. */
+static int body_completes(const struct relay_req *q, size_t n)
+{
+	return q->expect_out >= 0 &&
+	       q->bytes_out + n >= (unsigned long long)q->expect_out;
+}
+
 int answer_flush(struct relay_req *q)
 {
 	if (!q->held)
@@ -132,6 +149,8 @@ int answer_head(struct relay_req *q)
 	q->no_body = resphead_no_body(q->rh.status, q->p.head_request);
 	q->last_down_ms = relay_now_ms();
 	q->head_ms = q->last_down_ms; /* the access log's first byte */
+	if (q->no_body || q->expect_out == 0)
+		answered(q);
 	if (client_put(q, c.hb.p, c.hb.len) < 0) {
 		q->xf.client_gone = 1;
 		return -1;
@@ -147,6 +166,8 @@ int answer_body(struct relay_req *q, const char *p, size_t n)
 {
 	if (q->no_body)
 		return 0; /* RFC 9112 §6.3: none after HEAD, 204, 304 */
+	if (body_completes(q, n))
+		answered(q);
 	if (client_put(q, p, n) < 0) {
 		q->xf.client_gone = 1;
 		return -1;
@@ -161,6 +182,7 @@ int answer_error(struct relay_req *q, int status, const char *message)
 
 	if (q->head_ms == 0)
 		q->head_ms = relay_now_ms();
+	answered(q);
 	n = response_error(&q->io->out, status, message, q->p.head_request);
 	if (n < 0)
 		return -1;
@@ -175,6 +197,8 @@ int answer_busy(const struct relay_io *io)
 
 	/* RFC 9110 §15.6.4, §10.2.3: tell the client when to come back
 	 * rather than queueing it without bound. */
+	if (io->answered != NULL)
+		io->answered(io->actx);
 	return response_whole(&io->out, 503, "text/plain; charset=utf-8",
 	                      BUSY_RETRY_AFTER_S, body, sizeof(body) - 1, 0);
 }

@@ -300,6 +300,8 @@ void fconn_io(struct fconn *c, struct relay_io *io)
 	io->peer_fd = c->req.ipcFd;
 	io->half_close_is_gone = 1;
 	io->cgi = 0;
+	io->answered = NULL; /* the pool sets its own */
+	io->actx = NULL;
 }
 
 /* Ends a request whose body was left unread. Unread body records would

@@ -51,6 +51,8 @@ static int serve_cgi(const struct settings *s)
 	io.peer_fd = STDOUT_FILENO;
 	io.half_close_is_gone = 0;
 	io.cgi = 1;
+	io.answered = NULL; /* one request per process: no count */
+	io.actx = NULL;
 	if ((r = ops_serve(s, environ, &io, 0)) >= 0)
 		return (r & RELAY_CUT) ? 1 : 0;
 	if (relay_worker_init(&rw, s) < 0) {

@@ -36,6 +36,7 @@
 struct worker {
 	struct fconn *conn;
 	struct relay_worker rw;
+	int counted; /* its request is in g.busy */
 };
 
 static struct {
@@ -354,6 +355,20 @@ static int wait_work(int *handover)
 	}
 }
 
+/* The request leaves the count of requests in flight: once, when its
+ * answer is about to be whole for the client (relay_io.answered), else
+ * when it ends. The client may have the answer before the request ends
+ * and ask again; a 503 at a small max_workers otherwise. */
+static void place_free(void *arg)
+{
+	struct worker *w = arg;
+
+	if (!w->counted)
+		return;
+	w->counted = 0;
+	__atomic_sub_fetch(&g.busy, 1, __ATOMIC_RELAXED);
+}
+
 /* Serves the requests of one connection that has input, then parks it
  * if the web server keeps it. */
 static void serve_conn(struct worker *w, int fd, int handover)
@@ -373,6 +388,9 @@ static void serve_conn(struct worker *w, int fd, int handover)
 		return;
 	}
 	fconn_io(w->conn, &io);
+	io.answered = place_free;
+	io.actx = w;
+	w->counted = 1;
 	over = __atomic_add_fetch(&g.busy, 1, __ATOMIC_RELAXED) >
 	       __atomic_load_n(&g.cap, __ATOMIC_RELAXED);
 	/* The settings current now, to the request's end (a reload may
@@ -387,9 +405,7 @@ static void serve_conn(struct worker *w, int fd, int handover)
 	} else if (bits < 0) {
 		bits = relay_serve(&w->rw, fconn_params(w->conn), &io);
 	}
-	/* Out of the count first: the client may have its answer already
-	 * and send its next request (a 503 at a small max_workers else). */
-	__atomic_sub_fetch(&g.busy, 1, __ATOMIC_RELAXED);
+	place_free(w);
 	w->rw.base = NULL;
 	reload_release(s);
 	fd = fconn_end(w->conn, bits);

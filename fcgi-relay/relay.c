@@ -101,6 +101,9 @@ static void req_reset(struct relay_req *q, const struct relay_worker *w,
 	q->body_eof = 1;
 	q->status = 0;
 	q->bytes_out = 0;
+	q->expect_out = -1;
+	q->answered = 0;
+	q->curl = NULL;
 	q->start_ms = relay_now_ms();
 	q->begin_ms = q->start_ms;
 	q->begin_wall = time(NULL);

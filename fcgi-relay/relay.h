@@ -47,6 +47,12 @@ struct relay_io {
 	 * request parameters exist only under FastCGI), and an unused body
 	 * is read whole before the answer (drain.h). */
 	int cgi;
+	/* Optional: called once, right before the write that may complete
+	 * the answer for the client (lighttpd ends a Content-Length answer
+	 * before FCGI_END_REQUEST), so the pool counts the place free before
+	 * the client can ask again; else called after relay_serve. */
+	void (*answered)(void *actx);
+	void *actx;
 };
 
 /* How far a request got; each phase only moves forward. */
@@ -79,10 +85,13 @@ struct relay_req {
 	int body_eof;                 /* client body read to its end */
 	int status;                   /* what the client got, for the log */
 	unsigned long long bytes_out; /* response body bytes written */
-	long long start_ms; /* restarts with a retry (response_timeout) */
-	long long begin_ms; /* never restarts: the access log's clock */
-	long long head_ms;  /* the answer's head went to the client; 0: not */
-	time_t begin_wall;  /* the access log's timestamp */
+	long long expect_out; /* the agent's Content-Length; -1: unknown */
+	int answered;         /* io->answered was called */
+	CURL *curl;           /* the agent handle while a transfer runs */
+	long long start_ms;   /* restarts with a retry (response_timeout) */
+	long long begin_ms;   /* never restarts: the access log's clock */
+	long long head_ms;    /* the answer's head went to the client; 0: not */
+	time_t begin_wall;    /* the access log's timestamp */
 	enum agent_use agent;
 	unsigned long long local_bytes; /* body of the relay's own answer */
 	char new_id[REQUEST_ID_NEW_LEN + 1]; /* the id made for it */

@@ -160,6 +160,19 @@ static enum conn_state conn_check(const struct agent_conn *a)
 
 /* ---- libcurl callbacks; userdata is the struct relay_req ---- */
 
+/* The body length the agent's final head declared, as libcurl read it
+ * (it refuses a malformed or conflicting Content-Length); -1: none. */
+static long long body_length(struct relay_req *q)
+{
+	curl_off_t len = -1;
+
+	if (q->curl == NULL ||
+	    curl_easy_getinfo(q->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+	                      &len) != CURLE_OK)
+		return -1;
+	return (long long)len;
+}
+
 static size_t on_header(char *buf, size_t size, size_t n, void *ud)
 {
 	struct relay_req *q = ud;
@@ -173,6 +186,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
 	case RH_DONE:
 		if (q->phase == PHASE_STREAM)
 			return len; /* trailers: CGI cannot carry them */
+		q->expect_out = body_length(q);
 		return answer_head(q) < 0 ? 0 : len;
 	case RH_INTERIM:
 	case RH_MORE:
@@ -536,6 +550,7 @@ CURLcode transfer_run(struct relay_req *q)
 	curl_easy_reset(a->curl); /* keeps the connection */
 	set_fixed_options(a->curl, q);
 	set_callbacks(a->curl, q);
+	q->curl = a->curl;
 	set_method(a->curl, &q->p);
 	curl_easy_setopt(a->curl, CURLOPT_URL, q->p.url);
 	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, hdrs);
@@ -558,6 +573,7 @@ CURLcode transfer_run(struct relay_req *q)
 	 * them so no later use can see freed memory. */
 	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(a->curl, CURLOPT_ERRORBUFFER, NULL);
+	q->curl = NULL;
 out:
 	curl_slist_free_all(hdrs);
 	if (a != NULL)

@@ -12,7 +12,7 @@ static const suite_fn suites[] = {
     log_suite,      response_suite, redirect_suite, headers_suite,
     resphead_suite, rewrite_suite,  errmap_suite,   diagnose_suite,
     plan_suite,     drain_suite,    via_suite,      stats_suite,
-    fcgihead_suite,
+    fcgihead_suite, answer_suite,
 };
 
 int main(void)
