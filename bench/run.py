@@ -7,7 +7,8 @@ integration-test harness tests/integration/gwtest.py, so servers start and
 stop the same way as in the tests), and for each mode measures with wrk
 (-t1 -c32, a short warm-up, then a bounded run): requests/s, p50 and p99
 latency, transfer rate, CPU per request (utime+stime of the web server and
-relay processes from /proc, before and after), and the ratio to the
+relay processes from /proc, before and after; "prog us" the part of it
+spent in the FastCGI program, relay or bare libfcgi), and the ratio to the
 server's own mod_proxy measured in the same run. Then the relay's peak RSS
 and lighttpd's temp-file spooling while 1 GiB moves each way, the
 seed-style aiohttp relay's memory on a 512 MiB body, and cgi-redirect's
@@ -239,11 +240,27 @@ def tree(roots):
     return seen
 
 
-def cpu_ticks(roots):
+# The FastCGI programs whose share of a row's CPU is shown on its own
+# (column "prog us"): what the relay costs beside the web server.
+PROGRAM_NAMES = ("fcgi-relay", "fcgi_hello")
+
+
+def comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def cpu_ticks(roots, names=None):
     """utime+stime+cutime+cstime over the process trees (children reaped
-    during the window, CGI programs, show up in their parent's c-times)."""
+    during the window, CGI programs, show up in their parent's c-times);
+    only the processes called one of names, if given."""
     total = 0
     for p in tree(roots):
+        if names is not None and comm(p) not in names:
+            continue
         try:
             with open("/proc/%d/stat" % p) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
@@ -424,6 +441,7 @@ def measure(url, seconds, warmup, cpu_roots, upstream_pid, srv=None,
     poll = Poller(srv) if srv is not None and getattr(srv, "spool", None) else None
     everything = list(cpu_roots) + [upstream_pid] + list(own_pids)
     c0, u0, a0 = cpu_ticks(cpu_roots), cpu_ticks([upstream_pid]), cpu_ticks(everything)
+    g0 = cpu_ticks(cpu_roots, PROGRAM_NAMES)
     w0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     m0, t0 = machine_busy(), time.monotonic()
     p = subprocess.run(argv, capture_output=True, text=True,
@@ -431,9 +449,12 @@ def measure(url, seconds, warmup, cpu_roots, upstream_pid, srv=None,
     m1, t1 = machine_busy(), time.monotonic()
     w1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     c1, u1, a1 = cpu_ticks(cpu_roots), cpu_ticks([upstream_pid]), cpu_ticks(everything)
+    g1 = cpu_ticks(cpu_roots, PROGRAM_NAMES)
     r = parse_wrk(p.stdout)
     n = max(r["requests"], 1)
     r["cpu_us_req"] = (c1 - c0) / TICK * 1e6 / n
+    # the FastCGI program's part (a plain CGI relay is reaped: not seen)
+    r["prog_cpu_us_req"] = (g1 - g0) / TICK * 1e6 / n if g1 > g0 else ""
     r["upstream_cpu_us_req"] = (u1 - u0) / TICK * 1e6 / n
     # CPU used by anything this run did not start (other users of the
     # machine), in % of all CPUs: a warning sign next to the figures.
@@ -515,9 +536,11 @@ class Bench:
             r.update(mode=mode, family=family, body=body, note=note)
             self.rows.append(r)
             log("  %-28s %-5s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  "
-                "%8.1f MiB/s  %6.0f us CPU/req%s" % (
+                "%8.1f MiB/s  %6.0f us CPU/req%s%s" % (
                     mode, body, r["rps"], r["p50_ms"], r["p99_ms"], r["mib_s"],
                     r["cpu_us_req"],
+                    " (%.0f in the FastCGI program)" % r["prog_cpu_us_req"]
+                    if r["prog_cpu_us_req"] != "" else "",
                     "  (%d non-2xx/3xx, %d socket errors)" % (
                         r["non2xx3xx"], r["socket_errors"])
                     if r["non2xx3xx"] or r["socket_errors"] else ""))
@@ -911,7 +934,7 @@ def transfer_gib(port, direction, size):
 # --------------------------------------------------------------- output
 
 FIELDS = ["date", "mode", "family", "body", "rps", "p50_ms", "p99_ms", "mib_s",
-          "cpu_us_req", "upstream_cpu_us_req", "ratio_own_proxy",
+          "cpu_us_req", "prog_cpu_us_req", "upstream_cpu_us_req", "ratio_own_proxy",
           "ratio_lighttpd_proxy", "requests", "non2xx3xx", "socket_errors",
           "spool_max", "other_cpu_pct", "idle_before_pct", "relay_requests",
           "relay_503", "relay_failures", "agent_reuse_pct", "note"]
@@ -980,7 +1003,7 @@ def write_csv(rows, mem, info):
         for r in rows:
             r = dict(r, date=info["date"])
             for k in ("rps", "p50_ms", "p99_ms", "mib_s", "cpu_us_req",
-                      "upstream_cpu_us_req"):
+                      "prog_cpu_us_req", "upstream_cpu_us_req"):
                 if isinstance(r.get(k), float):
                     r[k] = round(r[k], 3)
             w.writerow(r)
@@ -1050,18 +1073,20 @@ def print_table(rows, mem, info):
         "in this run; vs lp = over lighttpd's mod_proxy;\nother = CPU used by "
         "processes this run did not start, %% of all CPUs (high: figures "
         "disturbed)\n" % CONNECTIONS)
-    hdr = "%-30s %-5s %9s %8s %8s %9s %8s %6s %6s %6s %s" % (
+    hdr = "%-30s %-5s %9s %8s %8s %9s %8s %7s %6s %6s %6s %s" % (
         "mode", "body", "req/s", "p50 ms", "p99 ms", "MiB/s", "CPU us",
-        "ratio", "vs lp", "other", "errors")
+        "prog us", "ratio", "vs lp", "other", "errors")
     log(hdr)
     log("-" * len(hdr))
     for r in rows:
         if r["family"] == "startup":
             continue
         errs = r["non2xx3xx"] + r["socket_errors"]
-        log("%-30s %-5s %9.0f %8.2f %8.2f %9.1f %8.0f %6s %6s %6s %s" % (
+        prog = r.get("prog_cpu_us_req", "")
+        log("%-30s %-5s %9.0f %8.2f %8.2f %9.1f %8.0f %7s %6s %6s %6s %s" % (
             r["mode"], r["body"], r["rps"], r["p50_ms"], r["p99_ms"], r["mib_s"],
-            r["cpu_us_req"], r["ratio_own_proxy"], r["ratio_lighttpd_proxy"],
+            r["cpu_us_req"], "%.0f" % prog if prog != "" else "",
+            r["ratio_own_proxy"], r["ratio_lighttpd_proxy"],
             "%.0f%%" % r["other_cpu_pct"] if r.get("other_cpu_pct") != "" and
             "other_cpu_pct" in r else "", errs or ""))
     counted = [r for r in rows if r.get("relay_status")]
