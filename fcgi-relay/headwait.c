@@ -52,6 +52,11 @@ static struct {
 	headwait_ready_fn ready;
 	struct waiter *w;
 	size_t n, cap;
+	/* where each descriptor waits: at[fd] - 1 indexes w, 0 for none;
+	 * a report or an unguard finds its waiter without a scan, however
+	 * many half-sent heads wait (a slow-header flood) */
+	size_t *at;
+	size_t at_cap;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER, .room = -1, .tick = -1};
 
 static int arm_in_pool(int fd)
@@ -143,12 +148,29 @@ static void set_ticking(int on)
 	g.ticking = on;
 }
 
+/* Makes room in the index for descriptor fd; the caller holds the lock. */
+static int index_fit(int fd)
+{
+	size_t cap = g.at_cap ? g.at_cap : 1024, *grown;
+
+	if ((size_t)fd < g.at_cap)
+		return 0;
+	while (cap <= (size_t)fd)
+		cap *= 2;
+	if ((grown = realloc(g.at, cap * sizeof(*g.at))) == NULL)
+		return -1;
+	memset(grown + g.at_cap, 0, (cap - g.at_cap) * sizeof(*grown));
+	g.at = grown;
+	g.at_cap = cap;
+	return 0;
+}
+
 /* Appends a waiter; the caller holds the lock. */
 static int append(int fd, enum waiter_kind kind)
 {
 	struct waiter *grown;
 
-	if (g.closed)
+	if (g.closed || fd < 0 || index_fit(fd) < 0)
 		return -1;
 	if (g.n == g.cap) {
 		size_t cap = g.cap ? g.cap * 2 : 64;
@@ -161,7 +183,7 @@ static int append(int fd, enum waiter_kind kind)
 	g.w[g.n].fd = fd;
 	g.w[g.n].deadline_ms = relay_now_ms() + g.timeout_ms;
 	g.w[g.n].kind = kind;
-	g.n++;
+	g.at[fd] = ++g.n;
 	set_ticking(1);
 	return 0;
 }
@@ -208,7 +230,10 @@ static int take(size_t i)
 
 	if (g.w[i].kind == WAIT_ROOM)
 		epoll_ctl(g.room, EPOLL_CTL_DEL, fd, NULL);
+	g.at[fd] = 0;
 	g.w[i] = g.w[--g.n];
+	if (i < g.n)
+		g.at[g.w[i].fd] = i + 1;
 	return fd;
 }
 
@@ -218,10 +243,12 @@ static size_t find(int fd, int guard)
 {
 	size_t i;
 
-	for (i = 0; i < g.n; i++)
-		if (g.w[i].fd == fd && (g.w[i].kind != WAIT_ROOM) == guard)
-			return i;
-	return g.n;
+	if (fd < 0 || (size_t)fd >= g.at_cap || g.at[fd] == 0)
+		return g.n;
+	i = g.at[fd] - 1;
+	if ((g.w[i].kind != WAIT_ROOM) != guard)
+		return g.n;
+	return i;
 }
 
 int headwait_unguard(int guard)
