@@ -26,6 +26,7 @@ import os
 import platform
 import re
 import resource
+import selectors
 import shutil
 import socket
 import subprocess
@@ -64,7 +65,8 @@ HELLO_THREADS = 32             # the bare libfcgi program: one per client
 FCGID_PROCS = 40               # mod_fcgid: >= clients, one request each
 FCGID_WARMUP = 8               # seconds for mod_fcgid to spawn its processes
 HYPERFINE_RUNS = 2000
-STREAMS = 200                  # quiet event streams held open at once
+STREAM_COUNTS = (1, 100, 1000)  # quiet event streams held open at once
+STREAM_FIRST_TIMEOUT_S = 30    # bound for all first events of one count
 QUIET_STREAM_WAIT_S = 3        # > the relay's QUIET_STREAM_MS, with margin
 STREAM_PAUSE_S = 15            # then each stream ends (lighttpd sees the
                                # client gone only when it writes)
@@ -292,20 +294,40 @@ def proc_name(pid):
         return ""
 
 
-def open_stream(port, i):
-    """A client of the sample agent's event stream: one event now, the
-    last after STREAM_PAUSE_S. Returns the socket once the first event
-    arrived."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=30)
-    s.sendall(b"GET /_/events?n=2&pause=%d&sid=bench%d HTTP/1.1\r\n"
-              b"Host: 127.0.0.1\r\n\r\n" % (STREAM_PAUSE_S, i))
-    got = b""
-    while b"id: 0" not in got:
-        chunk = s.recv(4096)
-        if not chunk:
-            raise RuntimeError("event stream %d ended early" % i)
-        got += chunk
-    return s
+def open_streams(port, count):
+    """count clients of the sample agent's event stream (one event now,
+    the last after STREAM_PAUSE_S), all asked at once. Returns the sockets
+    and the longest wait from a stream's request to its first event, or
+    None if not every first event came within STREAM_FIRST_TIMEOUT_S."""
+    socks, sent, first = [], {}, {}
+    sel = selectors.DefaultSelector()
+    for i in range(count):
+        s = socket.create_connection(("127.0.0.1", port), timeout=30)
+        s.sendall(b"GET /_/events?n=2&pause=%d&sid=bench%d HTTP/1.1\r\n"
+                  b"Host: 127.0.0.1\r\n\r\n" % (STREAM_PAUSE_S, i))
+        sent[s] = time.monotonic()
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, bytearray())
+        socks.append(s)
+    deadline = time.monotonic() + STREAM_FIRST_TIMEOUT_S
+    while len(first) < count and time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=0.5):
+            try:
+                chunk = key.fileobj.recv(4096)
+            except BlockingIOError:
+                continue
+            key.data.extend(chunk)
+            if b"id: 0" in key.data or not chunk:
+                if chunk:
+                    first[key.fileobj] = time.monotonic() - sent[key.fileobj]
+                sel.unregister(key.fileobj)
+    sel.close()
+    slowest = max(first.values()) if len(first) == count else None
+    return socks, slowest
+
+
+def threads_of(pid):
+    return len(os.listdir("/proc/%d/task" % pid))
 
 
 def relay_pids(roots):
@@ -813,42 +835,49 @@ class Bench:
     # ----------------------------------------------------------- streams
 
     def streams(self):
-        """What an open, quiet event stream costs the relay: STREAMS
+        """What open, quiet event streams cost the relay, and whether each
+        is served at once: for each count in STREAM_COUNTS, that many
         streams of the sample agent's /_/events (one event, then a pause)
-        through lighttpd and the spawned relay, VmRSS and threads before
-        and after, and the threads once the streams ended and the idle
-        workers had time to retire."""
+        opened together through lighttpd and the spawned relay as the
+        example starts it; the slowest first event, VmRSS and threads
+        while all are open (after QUIET_STREAM_WAIT_S), and once they
+        were closed and the idle workers had time to retire."""
         if not self.wanted("streams"):
             return
         srv = lighttpd(g.example("lighttpd", "fcgi-relay.conf"),
                        agent_url=self.agent.url, fcgi_relay=RELAY)
         check_get(srv.port, "/warm", 200, None)
-        socks = [open_stream(srv.port, i) for i in range(4)]
         pid = relay_pids([srv.proc.pid])[0]
         time.sleep(2)
-        rss0, thr0 = status_kib(pid, "VmRSS"), len(os.listdir(
-            "/proc/%d/task" % pid))
-        t0 = time.monotonic()
-        socks += [open_stream(srv.port, 100 + i) for i in range(STREAMS)]
-        secs = time.monotonic() - t0
+        for count in STREAM_COUNTS:
+            self.stream_count(srv.port, pid, count)
+        srv.stop()
+
+    def stream_count(self, port, pid, count):
+        rss0, thr0 = status_kib(pid, "VmRSS"), threads_of(pid)
+        socks, slowest = open_streams(port, count)
         time.sleep(QUIET_STREAM_WAIT_S)
-        rss1, thr1 = status_kib(pid, "VmRSS"), len(os.listdir(
-            "/proc/%d/task" % pid))
+        rss1, thr1 = status_kib(pid, "VmRSS"), threads_of(pid)
         for s in socks:
             s.close()
-        time.sleep(WORKER_RETIRE_WAIT_S)
-        thr2 = len(os.listdir("/proc/%d/task" % pid))
-        per = (rss1 - rss0) / STREAMS
+        retire_by = time.monotonic() + WORKER_RETIRE_WAIT_S
+        while threads_of(pid) > thr0 and time.monotonic() < retire_by:
+            time.sleep(1)
+        rss2, thr2 = status_kib(pid, "VmRSS"), threads_of(pid)
+        per = (rss1 - rss0) / count
         self.mem.append({
-            "what": "fcgi-relay, %d quiet event streams" % STREAMS,
-            "direction": "streams", "bytes": 0, "ok": True,
-            "seconds": round(secs, 2), "peak_rss_kib": round(per, 1),
-            "start_hwm_kib": rss0, "spool_max_bytes": ""})
-        log("  relay %d quiet streams opened in %.1f s: VmRSS %d -> %d KiB, "
-            "%.1f KiB a stream; threads %d -> %d, %d after closing them and "
-            "%d s idle" % (STREAMS, secs, rss0, rss1, per, thr0, thr1, thr2,
-                           WORKER_RETIRE_WAIT_S))
-        srv.stop()
+            "what": "fcgi-relay, %d quiet event streams" % count,
+            "direction": "streams", "bytes": 0, "ok": slowest is not None,
+            "seconds": round(slowest, 3) if slowest is not None else "",
+            "peak_rss_kib": round(per, 1), "start_hwm_kib": rss0,
+            "spool_max_bytes": "", "streams": count, "rss_open_kib": rss1,
+            "rss_after_kib": rss2, "threads_idle": thr0,
+            "threads_open": thr1, "threads_after": thr2})
+        log("  relay, %d quiet streams: slowest first event %s; VmRSS %d KiB "
+            "idle, %d open (%.1f KiB a stream), %d after; threads %d idle, "
+            "%d open, %d after" % (
+                count, "%.3f s" % slowest if slowest is not None else
+                "NOT ALL ARRIVED", rss0, rss1, per, rss2, thr0, thr1, thr2))
 
     # ---------------------------------------------------------- start-up
 
@@ -1010,8 +1039,10 @@ def write_csv(rows, mem, info):
     mpath = os.path.join(OUT, "memory.csv")
     with open(mpath, "w", newline="") as f:
         cols = ["what", "direction", "bytes", "ok", "seconds", "peak_rss_kib",
-                "start_hwm_kib", "spool_max_bytes"]
-        w = csv.DictWriter(f, cols)
+                "start_hwm_kib", "spool_max_bytes", "streams", "rss_open_kib",
+                "rss_after_kib", "threads_idle", "threads_open",
+                "threads_after"]
+        w = csv.DictWriter(f, cols, restval="")
         w.writeheader()
         for m in mem:
             w.writerow(m)
@@ -1105,8 +1136,13 @@ def print_table(rows, mem, info):
         log("\nmemory:")
         for m in mem:
             if m["direction"] == "streams":
-                log("  %s: %.1f KiB a stream (VmRSS before: %d KiB)" % (
-                    m["what"], m["peak_rss_kib"], m["start_hwm_kib"]))
+                log("  %s: slowest first event %s, %.1f KiB a stream; VmRSS "
+                    "%d KiB idle, %d open, %d after; threads %d / %d / %d" % (
+                        m["what"], "%.3f s" % m["seconds"] if m["ok"]
+                        else "NOT ALL ARRIVED", m["peak_rss_kib"],
+                        m["start_hwm_kib"], m["rss_open_kib"],
+                        m["rss_after_kib"], m["threads_idle"],
+                        m["threads_open"], m["threads_after"]))
                 continue
             log("  %-42s %-4s %5d MiB %s %6.1f s  peak RSS %7d KiB  spooled %s" % (
                 m["what"], m["direction"], m["bytes"] >> 20,
@@ -1114,7 +1150,18 @@ def print_table(rows, mem, info):
                 m["spool_max_bytes"]))
 
 
+def raise_fd_limit():
+    """1000 streams hold about 2000 sockets here and as many in the agent
+    and lighttpd, which inherit the limit: the soft limit up to the hard."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > 65536:
+        hard = 65536
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def main():
+    raise_fd_limit()
     p = argparse.ArgumentParser(description="agent-gateway benchmark")
     p.add_argument("--seconds", type=int,
                    default=int(os.environ.get("BENCH_SECONDS") or 10),

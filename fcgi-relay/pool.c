@@ -413,18 +413,30 @@ static void serve_conn(struct worker *w, int fd, int handover)
 		close(fd);
 }
 
+/* After a burst, freed request memory sits in the malloc arenas between
+ * pieces still in use, resident; once the pool is back at its idle size
+ * it is given back (malloc_trim walks every arena: only when the pool
+ * has shrunk to its spare workers, not per request). */
+static void trim_after_burst(int workers_left)
+{
+	if (workers_left <= WORKER_SPARE + 1 &&
+	    !__atomic_load_n(&g.stopping, __ATOMIC_RELAXED))
+		malloc_trim(0);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	int fd, handover;
+	int fd, handover, left;
 
 	while ((fd = wait_work(&handover)) >= 0)
 		serve_conn(w, fd, handover);
 	worker_free(w);
 	pthread_mutex_lock(&g.lock);
-	g.workers--;
+	left = --g.workers;
 	pthread_cond_broadcast(&g.changed);
 	pthread_mutex_unlock(&g.lock);
+	trim_after_burst(left);
 	return NULL;
 }
 
