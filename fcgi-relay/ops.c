@@ -45,11 +45,22 @@ static int path_is(const struct reqview *r, const char *want,
 	return 1;
 }
 
+/* Every answer of these paths is whole in one write: the place it held
+ * against max_workers is free before it (relay_io.answered). */
+static int whole(const struct relay_io *io, int status, const char *type,
+                 int retry, const char *body, size_t len, int head_only)
+{
+	if (io->answered != NULL)
+		io->answered(io->actx);
+	return response_whole(&io->out, status, type, retry, body, len,
+	                      head_only);
+}
+
 static int answer_text(const struct relay_io *io, int status, int retry,
                        const char *text, int head_only)
 {
-	return response_whole(&io->out, status, "text/plain; charset=utf-8",
-	                      retry, text, strlen(text), head_only);
+	return whole(io, status, "text/plain; charset=utf-8", retry, text,
+	             strlen(text), head_only);
 }
 
 static void read_snapshot(struct stats_snap *snap)
@@ -86,8 +97,8 @@ static int answer_status(const struct relay_io *io, const char *query,
 	if (n < 0)
 		return answer_text(io, 500, 0, "status page too large\n",
 		                   head_only);
-	return response_whole(&io->out, 200, stats_content_type(f), 0, page,
-	                      (size_t)n, head_only);
+	return whole(io, 200, stats_content_type(f), 0, page, (size_t)n,
+	             head_only);
 }
 
 /* Ready when the agent answers HTTP below 500 in time: a 5xx from it
@@ -125,9 +136,7 @@ static int answer_op(const struct settings *s, const struct relay_io *io,
 	int head_only = strcmp(method, "HEAD") == 0;
 
 	if (!head_only && strcmp(method, "GET") != 0)
-		return response_whole(&io->out, 405,
-		                      "text/plain; charset=utf-8", 0,
-		                      "405 Method Not Allowed\n", 23, 0);
+		return answer_text(io, 405, 0, "405 Method Not Allowed\n", 0);
 	switch (op) {
 	case OP_STATUS:
 		return answer_status(io, query, qlen, head_only);
