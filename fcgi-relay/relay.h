@@ -19,6 +19,7 @@
 #include "response.h"
 #include "resphead.h"
 #include "settings.h"
+#include "stackpages.h"
 
 /* How a request reaches the relay: CGI (stdin, stdout) or one FastCGI
  * request (fcgiconn.c), behind the same operations. */
@@ -149,7 +150,8 @@ static inline void relay_release_pages(void *a, void *b)
 /* Once the head is out, the plan's URL, target and header lines, the
  * agent's head and the CGI head are not read again. An event stream
  * that stays quiet gives their pages back, so it costs the memory of
- * what it still uses (the next request writes them afresh). */
+ * what it still uses (the next request writes them afresh), and the
+ * worker's stack pages below its wait (stackpages.c). */
 static inline void relay_release_scratch(struct relay_req *q)
 {
 	if (q->scratch_released || q->phase != PHASE_STREAM)
@@ -157,6 +159,7 @@ static inline void relay_release_scratch(struct relay_req *q)
 	q->scratch_released = 1;
 	relay_release_pages(q->p.url, (char *)&q->p + sizeof(q->p));
 	relay_release_pages(q->rh.buf, q->head_out + sizeof(q->head_out));
+	stack_pages_release();
 }
 
 /* --check for the relay (selfcheck.c). */

@@ -21,5 +21,6 @@ Suite *drain_suite(void);
 Suite *via_suite(void);
 Suite *stats_suite(void);
 Suite *fcgihead_suite(void);
+Suite *stackpages_suite(void);
 
 #endif
