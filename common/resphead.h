@@ -18,6 +18,11 @@ enum rh_result {
  * "Name: value" strings (value trimmed), NUL-separated, in arrival order,
  * so repeated fields (Set-Cookie) stay as they came. */
 struct resphead {
+	/* First, so the small fields after it can share a page with what
+	 * follows the struct (fcgi-relay's request state gives the buffer's
+	 * pages back once the head is out); only the pages written are
+	 * touched. */
+	char buf[RESP_HEAD_MAX];
 	int status;      /* 0 until a status line was seen */
 	char reason[64]; /* the agent's, if plain text, else "" */
 	size_t len;
@@ -25,7 +30,6 @@ struct resphead {
 	size_t total; /* bytes of this head so far */
 	int done;
 	const char *error;
-	char buf[RESP_HEAD_MAX]; /* last: only the pages written are touched */
 };
 
 void resphead_init(struct resphead *h);

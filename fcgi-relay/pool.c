@@ -30,6 +30,7 @@
 #include "ops.h"
 #include "relay.h"
 #include "reload.h"
+#include "stackpages.h"
 #include "stats.h"
 #include "transfer.h"
 
@@ -429,6 +430,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	int fd, handover, left;
 
+	stack_pages_init(); /* quiet streams give back their deep pages */
 	while ((fd = wait_work(&handover)) >= 0)
 		serve_conn(w, fd, handover);
 	worker_free(w);

@@ -17,11 +17,29 @@
 #include "transfer.h"
 #include "via.h"
 
+/* The hot fields of struct relay_req start at the end of the head
+ * buffer and must end within that page: aligned to a page, a quiet
+ * stream keeps one page of its request state instead of three. */
+_Static_assert(RESP_HEAD_MAX % 4096 == 0, "head buffer: whole pages");
+_Static_assert(offsetof(struct relay_req, rh.status) == RESP_HEAD_MAX,
+               "the head buffer opens the request state");
+_Static_assert(RELAY_REQ_HOT_END - RESP_HEAD_MAX <= 4096,
+               "hot fields of the request state within one page");
+
 int relay_worker_init(struct relay_worker *w, const struct settings *base)
 {
+	void *req = NULL;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	/* whole pages: the next chunk's header, which malloc writes right
+	 * after this one, then starts a page of its own instead of keeping
+	 * this one's last page touched */
+	size_t size = (sizeof(*w->req) + page - 1) / page * page;
+
 	w->base = base;
 	w->own = NULL;
-	w->req = malloc(sizeof(*w->req));
+	if (posix_memalign(&req, page, size) != 0)
+		req = NULL;
+	w->req = req;
 	return w->req != NULL ? 0 : -1;
 }
 

@@ -19,6 +19,7 @@
 #include "response.h"
 #include "resphead.h"
 #include "settings.h"
+#include "stackpages.h"
 
 /* How a request reaches the relay: CGI (stdin, stdout) or one FastCGI
  * request (fcgiconn.c), behind the same operations. */
@@ -70,8 +71,15 @@ enum agent_use {
 };
 
 /* Per-request state. Lives in the worker (it is large) and is reset at
- * the start of every request; nothing in it outlives the request. */
+ * the start of every request; nothing in it outlives the request.
+ * Allocated page-aligned and ordered so that what a quiet stream still
+ * reads (the agent head's small fields, the fields below, the plan's
+ * small fields up to p.agent) lies in one page, between buffers whose
+ * whole pages relay_release_scratch gives back (RELAY_REQ_HOT_END). */
 struct relay_req {
+	/* The agent's head: its buffer fills the first pages, its small
+	 * fields start the hot page. */
+	struct resphead rh;
 	const struct settings *s; /* the process's, or own with parameters */
 	struct reqview rv;
 	const struct relay_io *io;
@@ -99,14 +107,20 @@ struct relay_req {
 	long long last_down_ms; /* last agent byte */
 	long long next_poll_ms;
 	char errbuf[CURL_ERROR_SIZE];
-	char detail_buf[SETTING_VALUE_MAX + 64];
 	int scratch_released; /* relay_release_scratch done */
-	/* The large buffers last (a worker keeps this for as long as it
-	 * lives; only the pages a request writes are touched). */
+	/* Its small fields end the hot page; its buffers from p.agent on
+	 * are the next pages (a worker keeps this for as long as it lives;
+	 * only the pages a request writes are touched). */
 	struct plan p;
-	struct resphead rh;
 	char head_out[RESP_HEAD_MAX + 1024];
+	/* Written only for a failure's log line: untouched in a stream. */
+	char detail_buf[SETTING_VALUE_MAX + 64];
 };
+
+/* Where the fields a quiet stream still uses end: the plan's Location
+ * bases and buffers (from p.agent on) are read only until the head is
+ * out, like the agent's head buffer before them. */
+#define RELAY_REQ_HOT_END (offsetof(struct relay_req, p.agent))
 
 /* What a worker keeps across requests: its request state and, made on
  * the first request that needs it, a settings overlay for requests that
@@ -155,17 +169,20 @@ static inline void relay_release_pages(void *a, void *b)
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
-/* Once the head is out, the plan's URL, target and header lines, the
- * agent's head and the CGI head are not read again. An event stream
- * that stays quiet gives their pages back, so it costs the memory of
- * what it still uses (the next request writes them afresh). */
+/* Once the head is out, the plan's Location bases, URL, target and
+ * header lines, the agent's head and the CGI head are not read again.
+ * An event stream that stays quiet gives their pages back, so it costs
+ * the memory of what it still uses (the next request writes them
+ * afresh), and the worker's stack pages below its wait (stackpages.c). */
 static inline void relay_release_scratch(struct relay_req *q)
 {
 	if (q->scratch_released || q->phase != PHASE_STREAM)
 		return;
 	q->scratch_released = 1;
-	relay_release_pages(q->p.url, (char *)&q->p + sizeof(q->p));
-	relay_release_pages(q->rh.buf, q->head_out + sizeof(q->head_out));
+	relay_release_pages(q->rh.buf, q->rh.buf + sizeof(q->rh.buf));
+	relay_release_pages((char *)q + RELAY_REQ_HOT_END,
+	                    q->head_out + sizeof(q->head_out));
+	stack_pages_release();
 }
 
 /* --check for the relay (selfcheck.c). */

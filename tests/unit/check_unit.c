@@ -8,11 +8,11 @@
 typedef Suite *(*suite_fn)(void);
 
 static const suite_fn suites[] = {
-    host_suite,     url_suite,      settings_suite, target_suite,
-    log_suite,      response_suite, redirect_suite, headers_suite,
-    resphead_suite, rewrite_suite,  errmap_suite,   diagnose_suite,
-    plan_suite,     drain_suite,    via_suite,      stats_suite,
-    fcgihead_suite, answer_suite,
+    host_suite,     url_suite,      settings_suite,   target_suite,
+    log_suite,      response_suite, redirect_suite,   headers_suite,
+    resphead_suite, rewrite_suite,  errmap_suite,     diagnose_suite,
+    plan_suite,     drain_suite,    via_suite,        stats_suite,
+    fcgihead_suite, answer_suite,   stackpages_suite,
 };
 
 int main(void)

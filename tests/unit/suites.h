@@ -22,5 +22,6 @@ Suite *via_suite(void);
 Suite *stats_suite(void);
 Suite *fcgihead_suite(void);
 Suite *answer_suite(void);
+Suite *stackpages_suite(void);
 
 #endif
