@@ -197,7 +197,11 @@ static void mark_parked(int fd, unsigned char on)
 		g.parked[fd] = on;
 }
 
-static int park(int fd)
+/* first_op: EPOLL_CTL_ADD for a connection never in the set (a new one
+ * found silent: at load lighttpd's connections are often accepted
+ * before their head is written), else EPOLL_CTL_MOD; the other is tried
+ * when the first fails for that reason. */
+static int park_as(int fd, int first_op)
 {
 	struct epoll_event ev;
 	int rc;
@@ -212,15 +216,22 @@ static int park(int fd)
 	}
 	mark_parked(fd, 1);
 	pthread_mutex_unlock(&g.lock);
-	rc = epoll_ctl(g.ep, EPOLL_CTL_MOD, fd, &ev);
-	if (rc < 0 && errno == ENOENT)
+	rc = epoll_ctl(g.ep, first_op, fd, &ev);
+	if (rc < 0 && first_op == EPOLL_CTL_MOD && errno == ENOENT)
 		rc = epoll_ctl(g.ep, EPOLL_CTL_ADD, fd, &ev);
+	else if (rc < 0 && first_op == EPOLL_CTL_ADD && errno == EEXIST)
+		rc = epoll_ctl(g.ep, EPOLL_CTL_MOD, fd, &ev);
 	if (rc < 0) {
 		pthread_mutex_lock(&g.lock);
 		mark_parked(fd, 0);
 		pthread_mutex_unlock(&g.lock);
 	}
 	return rc;
+}
+
+static int park(int fd)
+{
+	return park_as(fd, EPOLL_CTL_MOD);
 }
 
 static void rearm_listen(void)
@@ -259,9 +270,10 @@ static void accept_failed(int err)
  * libfcgi's blocking read of it returns at once: a silent one is parked,
  * one with half a head waits in headwait.c until the rest comes or its
  * deadline passes. One the pool cannot judge is served with *handover
- * set (serve_conn guards its read with the deadline). Returns fd when it
- * is to be served now, else -1. */
-static int route(int fd, int *handover)
+ * set (serve_conn guards its read with the deadline). fresh: just
+ * accepted, so not in the epoll set yet. Returns fd when it is to be
+ * served now, else -1. */
+static int route(int fd, int fresh, int *handover)
 {
 	enum fconn_head h = fconn_peek_head(fd);
 
@@ -271,7 +283,7 @@ static int route(int fd, int *handover)
 	case FCONN_HANDOVER:
 		return fd;
 	case FCONN_SILENT:
-		if (park(fd) == 0)
+		if (park_as(fd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD) == 0)
 			return -1;
 		break;
 	case FCONN_PARTIAL:
@@ -303,7 +315,7 @@ static int accept_one(int *handover)
 		close(fd);
 		return -1;
 	}
-	return route(fd, handover);
+	return route(fd, 1, handover);
 }
 
 /* Waits for work as an idle worker. Returns a connection with input, or
@@ -348,7 +360,7 @@ static int wait_work(int *handover)
 		else if (fd == g.listen_fd)
 			fd = accept_one(handover);
 		else
-			fd = route(fd, handover); /* a parked one spoke */
+			fd = route(fd, 0, handover); /* a parked one spoke */
 		if (fd >= 0)
 			return fd;
 	}
