@@ -269,17 +269,18 @@ static void accept_failed(int err)
 /* A connection is served only once its request head is whole, so
  * libfcgi's blocking read of it returns at once: a silent one is parked,
  * one with half a head waits in headwait.c until the rest comes or its
- * deadline passes. One the pool cannot judge is served with *handover
- * set (serve_conn guards its read with the deadline). fresh: just
- * accepted, so not in the epoll set yet. Returns fd when it is to be
- * served now, else -1. */
-static int route(int fd, int fresh, int *handover)
+ * deadline passes. One the pool cannot judge is served as FCONN_HANDOVER
+ * (serve_conn guards its read with the deadline). fresh: just accepted,
+ * so not in the epoll set yet. Returns fd when it is to be served now,
+ * with what the peek saw in *head, else -1. */
+static int route(int fd, int fresh, enum fconn_head *head)
 {
 	enum fconn_head h = fconn_peek_head(fd);
 
-	*handover = h == FCONN_HANDOVER;
+	*head = h;
 	switch (h) {
 	case FCONN_WHOLE:
+	case FCONN_ALL:
 	case FCONN_HANDOVER:
 		return fd;
 	case FCONN_SILENT:
@@ -299,7 +300,7 @@ static int route(int fd, int fresh, int *handover)
 
 /* Takes one new connection: the one to serve now, or -1 (none, refused,
  * or parked until its request arrives). */
-static int accept_one(int *handover)
+static int accept_one(enum fconn_head *head)
 {
 	int fd = accept4(g.listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	int err = errno;
@@ -315,12 +316,12 @@ static int accept_one(int *handover)
 		close(fd);
 		return -1;
 	}
-	return route(fd, 1, handover);
+	return route(fd, 1, head);
 }
 
 /* Waits for work as an idle worker. Returns a connection with input, or
  * -1 when this worker should end (shutdown, or one idle too many). */
-static int wait_work(int *handover)
+static int wait_work(enum fconn_head *head)
 {
 	struct epoll_event ev;
 	int n, fd, spawn;
@@ -356,11 +357,11 @@ static int wait_work(int *handover)
 		if (fd == g.wake[0])
 			continue; /* stopping is seen at the top */
 		if (headwait_owns(fd))
-			fd = headwait_event(fd, handover);
+			fd = headwait_event(fd, head);
 		else if (fd == g.listen_fd)
-			fd = accept_one(handover);
+			fd = accept_one(head);
 		else
-			fd = route(fd, 0, handover); /* a parked one spoke */
+			fd = route(fd, 0, head); /* a parked one spoke */
 		if (fd >= 0)
 			return fd;
 	}
@@ -368,13 +369,14 @@ static int wait_work(int *handover)
 
 /* Serves the requests of one connection that has input, then parks it
  * if the web server keeps it. */
-static void serve_conn(struct worker *w, int fd, int handover)
+static void serve_conn(struct worker *w, int fd, enum fconn_head head)
 {
 	const struct settings *s;
 	struct relay_io io;
-	int bits, over, guard = handover ? headwait_guard(fd) : -1;
+	int bits, over;
+	int guard = head == FCONN_HANDOVER ? headwait_guard(fd) : -1;
 
-	if (fconn_next(w->conn, fd) < 0) {
+	if (fconn_next(w->conn, fd, head) < 0) {
 		if (guard >= 0)
 			headwait_unguard(guard);
 		return; /* closed, or no valid request in time: gone */
@@ -412,10 +414,11 @@ static void serve_conn(struct worker *w, int fd, int handover)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	int fd, handover;
+	enum fconn_head head;
+	int fd;
 
-	while ((fd = wait_work(&handover)) >= 0)
-		serve_conn(w, fd, handover);
+	while ((fd = wait_work(&head)) >= 0)
+		serve_conn(w, fd, head);
 	worker_free(w);
 	pthread_mutex_lock(&g.lock);
 	g.workers--;
