@@ -97,6 +97,8 @@ enum fconn_head fconn_peek_head(int fd)
 		return FCONN_PARTIAL;
 	case FCGI_HEAD_WHOLE:
 		return FCONN_WHOLE;
+	case FCGI_HEAD_ALL:
+		return FCONN_ALL;
 	case FCGI_HEAD_HANDOVER:
 		break;
 	}
@@ -114,11 +116,16 @@ static void set_rcvtimeo(int fd, long long ms)
 /* The connection is handed to libfcgi as the request's open connection:
  * with keepConnection set, FCGX_Accept_r's opening FCGX_Finish_r leaves
  * ipcFd open and reads the request from it instead of accepting. The
- * socket's receive timeout is request_head_timeout while the head is
- * read (a peer that sends a byte and stops loses its connection, not a
- * worker for 300 s: test_relay_silent_peers); a body gets the long one. */
-int fconn_next(struct fconn *c, int fd)
+ * socket's receive timeout is request_head_timeout while the request
+ * stream is read (a peer that sends a byte and stops loses its
+ * connection, not a worker for 300 s: test_relay_silent_peers), unless
+ * the peek saw all of it: then no read waits (lighttpd writes a bodiless
+ * request in one piece), and the setsockopt is saved. A body gets the
+ * long one. */
+int fconn_next(struct fconn *c, int fd, enum fconn_head head)
 {
+	if (head != FCONN_ALL)
+		listen_conn_input(fd);
 	c->out_bytes = 0;
 	c->out_tuned = 0;
 	c->req.ipcFd = fd;

@@ -18,11 +18,27 @@ int fconn_global_init(void);
 struct fconn *fconn_new(long long head_timeout_ms);
 void fconn_free(struct fconn *c);
 
+/* What a new or kept connection fd holds, seen without reading or
+ * waiting: FCONN_WHOLE means a whole request head is there, so
+ * fconn_next will not block for it; FCONN_ALL the whole request stream
+ * (the head and the end of its body), so no read of the request blocks;
+ * FCONN_HANDOVER one that libfcgi must judge or read on (fcgihead.h),
+ * whose read may block. */
+enum fconn_head {
+	FCONN_SILENT,
+	FCONN_GONE,
+	FCONN_PARTIAL,
+	FCONN_WHOLE,
+	FCONN_ALL,
+	FCONN_HANDOVER
+};
+
 /* Reads the next request's head (FCGI_BEGIN_REQUEST and the parameters)
- * from the connection fd, which the caller accepted and fconn now owns.
- * 0: a request is ready; -1: the peer closed or sent no valid request
- * within the socket's receive timeout, and fd is closed. */
-int fconn_next(struct fconn *c, int fd);
+ * from the connection fd, which the caller accepted and fconn now owns;
+ * head: what the pool's peek saw there. 0: a request is ready; -1: the
+ * peer closed or sent no valid request within the socket's receive
+ * timeout, and fd is closed. */
+int fconn_next(struct fconn *c, int fd, enum fconn_head head);
 
 /* The request's parameters, NAME=value, valid until fconn_end. */
 char *const *fconn_params(const struct fconn *c);
@@ -38,17 +54,6 @@ int fconn_end(struct fconn *c, int relay_bits);
 /* Whether bytes from the peer are already waiting on fd. */
 int fconn_input_waiting(int fd);
 
-/* What a new or kept connection fd holds, seen without reading or
- * waiting: FCONN_WHOLE means a whole request head is there, so
- * fconn_next will not block for it; FCONN_HANDOVER one that libfcgi must
- * judge or read on (fcgihead.h), whose read may block. */
-enum fconn_head {
-	FCONN_SILENT,
-	FCONN_GONE,
-	FCONN_PARTIAL,
-	FCONN_WHOLE,
-	FCONN_HANDOVER
-};
 enum fconn_head fconn_peek_head(int fd);
 
 #endif

@@ -9,6 +9,29 @@
 #define FCGI_VERSION_1 1
 #define TYPE_BEGIN     1
 #define TYPE_PARAMS    4
+#define TYPE_STDIN     5
+
+/* Whether the records from at on end request id's STDIN stream (its
+ * empty STDIN record is there, after any body). Records of other
+ * requests are skipped, as libfcgi skips them. */
+static int stdin_ends(const unsigned char *p, size_t at, size_t len,
+                      unsigned id)
+{
+	while (at + REC_HEADER <= len) {
+		const unsigned char *h = p + at;
+		unsigned rid = ((unsigned)h[2] << 8) | h[3];
+		size_t content = ((size_t)h[4] << 8) | h[5];
+
+		if (at + REC_HEADER + content + h[6] > len)
+			return 0; /* still arriving */
+		if (rid == id && h[1] != TYPE_STDIN)
+			return 0; /* libfcgi's to judge, as it comes */
+		if (rid == id && content == 0)
+			return 1;
+		at += REC_HEADER + content + h[6];
+	}
+	return 0;
+}
 
 enum fcgi_head fcgi_head_scan(const unsigned char *p, size_t len, size_t cap)
 {
@@ -40,7 +63,9 @@ enum fcgi_head fcgi_head_scan(const unsigned char *p, size_t len, size_t cap)
 		if (at + whole > len)
 			break; /* this record is still arriving */
 		if (begun && rid == id && content == 0)
-			return FCGI_HEAD_WHOLE;
+			return stdin_ends(p, at + whole, len, id)
+			           ? FCGI_HEAD_ALL
+			           : FCGI_HEAD_WHOLE;
 		begun = 1;
 		at += whole;
 	}

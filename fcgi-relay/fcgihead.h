@@ -17,6 +17,8 @@
 enum fcgi_head {
 	FCGI_HEAD_PARTIAL,  /* a head has begun and is not whole yet */
 	FCGI_HEAD_WHOLE,    /* BEGIN_REQUEST and every PARAMS record are in */
+	FCGI_HEAD_ALL,      /* and the request's empty STDIN record too: the
+	                     * whole request stream, so no read of it waits */
 	FCGI_HEAD_HANDOVER, /* not for the pool to judge: libfcgi decides
 	                     * (another version, a management record first,
 	                     * a record it refuses, a head past the peek) */

@@ -268,11 +268,12 @@ int headwait_unguard(int guard)
 
 /* Passes a head on: the first to *serve, the rest to the pool (which
  * peeks again and finds the same). */
-static void hand_on(int fd, enum fconn_head h, int *serve, int *handover)
+static void hand_on(int fd, enum fconn_head h, int *serve,
+                    enum fconn_head *head)
 {
 	if (*serve < 0) {
 		*serve = fd;
-		*handover = h == FCONN_HANDOVER;
+		*head = h;
 	} else if (g.ready(fd) < 0) {
 		close(fd);
 	}
@@ -280,7 +281,7 @@ static void hand_on(int fd, enum fconn_head h, int *serve, int *handover)
 
 /* Connections that reported: peeked again; the caller holds the lock. A
  * peer that closed its side with half a head sent is closed at once. */
-static int on_room(int *handover)
+static int on_room(enum fconn_head *head)
 {
 	struct epoll_event ev[HEADWAIT_BATCH];
 	int n, k, serve = -1;
@@ -298,8 +299,8 @@ static int on_room(int *handover)
 		    !(ev[k].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 			continue; /* wait on; SILENT: a spurious report */
 		take(i);
-		if (h == FCONN_WHOLE || h == FCONN_HANDOVER)
-			hand_on(fd, h, &serve, handover);
+		if (h == FCONN_WHOLE || h == FCONN_ALL || h == FCONN_HANDOVER)
+			hand_on(fd, h, &serve, head);
 		else
 			close(fd);
 	}
@@ -336,14 +337,14 @@ static void on_tick(void)
 		         closed);
 }
 
-int headwait_event(int fd, int *handover)
+int headwait_event(int fd, enum fconn_head *head)
 {
 	int serve = -1;
 
-	*handover = 0;
+	*head = FCONN_WHOLE;
 	pthread_mutex_lock(&g.lock);
 	if (fd == g.room)
-		serve = on_room(handover);
+		serve = on_room(head);
 	arm_in_pool(fd);
 	pthread_mutex_unlock(&g.lock);
 	return serve;

@@ -4,6 +4,8 @@
 #ifndef AG_HEADWAIT_H
 #define AG_HEADWAIT_H
 
+#include "fcgiconn.h"
+
 /* Hands a connection whose head became whole back to the pool (its
  * epoll set wakes a worker for it); -1: the caller closes it. */
 typedef int (*headwait_ready_fn)(int fd);
@@ -20,11 +22,11 @@ int headwait_owns(int fd);
 int headwait_add(int fd);
 
 /* An event on the room's set: connections whose heads
- * became whole (or must go to libfcgi: *handover set) go to the ready
- * function, except the first, which is returned for the caller to serve
- * (-1: none); those past their deadline and those the peer closed are
- * closed. */
-int headwait_event(int fd, int *handover);
+ * became whole (or must go to libfcgi) go to the ready function, except
+ * the first, which is returned for the caller to serve with what its
+ * peek saw in *head (-1: none); those past their deadline and those the
+ * peer closed are closed. */
+int headwait_event(int fd, enum fconn_head *head);
 
 /* While a worker has libfcgi read a head the pool could not judge whole
  * (FCONN_HANDOVER), a deadline still holds: the room keeps a duplicate

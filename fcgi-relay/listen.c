@@ -188,9 +188,13 @@ int listen_conn(int fd)
 		    "connection from an address not in FCGI_WEB_SERVER_ADDRS");
 		return -1;
 	}
+	return 0;
+}
+
+void listen_conn_input(int fd)
+{
 	if (g_per_conn)
 		set_input_options(fd);
-	return 0;
 }
 
 void listen_conn_output(int fd)

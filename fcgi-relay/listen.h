@@ -8,13 +8,17 @@ int listen_open(const char *spec);
 
 /* Sets on the listening socket what its connections inherit (TCP); for
  * a Unix socket, whose connections inherit nothing, remembers to set it
- * on each (listen_conn). Makes accept non-blocking. */
+ * on each (listen_conn_input). Makes accept non-blocking. */
 void listen_prepare(int fd, long long head_timeout_ms);
 
-/* Per accepted connection: the receive timeout a Unix socket did not
- * pass on, and FCGI_WEB_SERVER_ADDRS. 0, or -1 when the peer is not
- * allowed. */
+/* Per accepted connection: FCGI_WEB_SERVER_ADDRS. 0, or -1 when the
+ * peer is not allowed. */
 int listen_conn(int fd);
+
+/* The receive timeout a Unix socket did not pass on. Needed only before
+ * a read that may wait (fcgiconn.c: not when the peek saw the whole
+ * request stream). */
+void listen_conn_input(int fd);
 
 /* The send options a Unix socket did not pass on (small send buffer,
  * send timeout). Needed only once an answer could fill the socket's

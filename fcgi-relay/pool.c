@@ -71,7 +71,7 @@ static sigset_t g_sigs;
 
 /* Descriptors one request may hold: its FastCGI connection, its agent
  * connection, the wake-up socket pair libcurl makes for each handle's
- * internal multi handle, and one for a resolver or a retry. */
+ * multi handle (transfer.c), and one for a resolver or a retry. */
 #define FDS_PER_REQUEST 5
 /* Descriptors kept back for listen sockets, logs, the idle agent handles
  * (three each) and parked FastCGI connections. */
@@ -199,7 +199,11 @@ static void mark_parked(int fd, unsigned char on)
 		g.parked[fd] = on;
 }
 
-static int park(int fd)
+/* first_op: EPOLL_CTL_ADD for a connection never in the set (a new one
+ * found silent: at load lighttpd's connections are often accepted
+ * before their head is written), else EPOLL_CTL_MOD; the other is tried
+ * when the first fails for that reason. */
+static int park_as(int fd, int first_op)
 {
 	struct epoll_event ev;
 	int rc;
@@ -214,15 +218,22 @@ static int park(int fd)
 	}
 	mark_parked(fd, 1);
 	pthread_mutex_unlock(&g.lock);
-	rc = epoll_ctl(g.ep, EPOLL_CTL_MOD, fd, &ev);
-	if (rc < 0 && errno == ENOENT)
+	rc = epoll_ctl(g.ep, first_op, fd, &ev);
+	if (rc < 0 && first_op == EPOLL_CTL_MOD && errno == ENOENT)
 		rc = epoll_ctl(g.ep, EPOLL_CTL_ADD, fd, &ev);
+	else if (rc < 0 && first_op == EPOLL_CTL_ADD && errno == EEXIST)
+		rc = epoll_ctl(g.ep, EPOLL_CTL_MOD, fd, &ev);
 	if (rc < 0) {
 		pthread_mutex_lock(&g.lock);
 		mark_parked(fd, 0);
 		pthread_mutex_unlock(&g.lock);
 	}
 	return rc;
+}
+
+static int park(int fd)
+{
+	return park_as(fd, EPOLL_CTL_MOD);
 }
 
 static void rearm_listen(void)
@@ -260,20 +271,22 @@ static void accept_failed(int err)
 /* A connection is served only once its request head is whole, so
  * libfcgi's blocking read of it returns at once: a silent one is parked,
  * one with half a head waits in headwait.c until the rest comes or its
- * deadline passes. One the pool cannot judge is served with *handover
- * set (serve_conn guards its read with the deadline). Returns fd when it
- * is to be served now, else -1. */
-static int route(int fd, int *handover)
+ * deadline passes. One the pool cannot judge is served as FCONN_HANDOVER
+ * (serve_conn guards its read with the deadline). fresh: just accepted,
+ * so not in the epoll set yet. Returns fd when it is to be served now,
+ * with what the peek saw in *head, else -1. */
+static int route(int fd, int fresh, enum fconn_head *head)
 {
 	enum fconn_head h = fconn_peek_head(fd);
 
-	*handover = h == FCONN_HANDOVER;
+	*head = h;
 	switch (h) {
 	case FCONN_WHOLE:
+	case FCONN_ALL:
 	case FCONN_HANDOVER:
 		return fd;
 	case FCONN_SILENT:
-		if (park(fd) == 0)
+		if (park_as(fd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD) == 0)
 			return -1;
 		break;
 	case FCONN_PARTIAL:
@@ -289,7 +302,7 @@ static int route(int fd, int *handover)
 
 /* Takes one new connection: the one to serve now, or -1 (none, refused,
  * or parked until its request arrives). */
-static int accept_one(int *handover)
+static int accept_one(enum fconn_head *head)
 {
 	int fd = accept4(g.listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	int err = errno;
@@ -305,12 +318,12 @@ static int accept_one(int *handover)
 		close(fd);
 		return -1;
 	}
-	return route(fd, handover);
+	return route(fd, 1, head);
 }
 
 /* Waits for work as an idle worker. Returns a connection with input, or
  * -1 when this worker should end (shutdown, or one idle too many). */
-static int wait_work(int *handover)
+static int wait_work(enum fconn_head *head)
 {
 	struct epoll_event ev;
 	int n, fd, spawn;
@@ -346,11 +359,11 @@ static int wait_work(int *handover)
 		if (fd == g.wake[0])
 			continue; /* stopping is seen at the top */
 		if (headwait_owns(fd))
-			fd = headwait_event(fd, handover);
+			fd = headwait_event(fd, head);
 		else if (fd == g.listen_fd)
-			fd = accept_one(handover);
+			fd = accept_one(head);
 		else
-			fd = route(fd, handover); /* a parked one spoke */
+			fd = route(fd, 0, head); /* a parked one spoke */
 		if (fd >= 0)
 			return fd;
 	}
@@ -372,13 +385,14 @@ static void place_free(void *arg)
 
 /* Serves the requests of one connection that has input, then parks it
  * if the web server keeps it. */
-static void serve_conn(struct worker *w, int fd, int handover)
+static void serve_conn(struct worker *w, int fd, enum fconn_head head)
 {
 	const struct settings *s;
 	struct relay_io io;
-	int bits, over, guard = handover ? headwait_guard(fd) : -1;
+	int bits, over;
+	int guard = head == FCONN_HANDOVER ? headwait_guard(fd) : -1;
 
-	if (fconn_next(w->conn, fd) < 0) {
+	if (fconn_next(w->conn, fd, head) < 0) {
 		if (guard >= 0)
 			headwait_unguard(guard);
 		return; /* closed, or no valid request in time: gone */
@@ -428,11 +442,11 @@ static void trim_after_burst(int workers_left)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	int fd, handover, left;
+	enum fconn_head head;
+	int fd, left;
 
-	stack_pages_init(); /* quiet streams give back their deep pages */
-	while ((fd = wait_work(&handover)) >= 0)
-		serve_conn(w, fd, handover);
+	while ((fd = wait_work(&head)) >= 0)
+		serve_conn(w, fd, head);
 	worker_free(w);
 	pthread_mutex_lock(&g.lock);
 	left = --g.workers;

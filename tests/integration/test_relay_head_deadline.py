@@ -19,7 +19,12 @@ waiting, even when they outnumber the workers:
   request's end record, a management record or request id 0 first, more
   than 8 KiB) keep the same deadline: trickled a byte every 0.4 s, each
   is ended within a few seconds, and a complete request beside them is
-  answered."""
+  answered;
+- a whole head whose request stream never ends (no empty STDIN record):
+  the relay answers, and its wait for the end of the stream is bounded by
+  the same timeout (set on the socket only when the relay's peek did not
+  see the whole stream), so the connection ends within a few seconds and
+  max_workers 1 serves on."""
 import select
 import socket
 import threading
@@ -268,6 +273,27 @@ def trickle_part(agent):
     relay.stop()
 
 
+def unended_part(agent):
+    relay, addr, logp = fk.start_relay(
+        agent, 1, args=("--request-head-timeout", "1s"))
+    s = connect(addr)
+    t0 = time.monotonic()
+    s.sendall(begin() + params_records(base_params(b"/unended")))
+    out, _ = read_records(s, t0 + END_WITHIN)
+    # like a hostile peer, it does not close its side: the relay must
+    end = ended(s, t0 + END_WITHIN)
+    took = time.monotonic() - t0
+    s.close()
+    g.ok(status_of(out) == 200 and end,
+         "a head whose request stream never ends is answered and its "
+         "connection ended within %.0f s (%s, %s at %.1f s)" % (
+             END_WITHIN, status_of(out), "ended" if end else "still open",
+             took), open(logp, encoding="latin-1").read()[-800:])
+    st, _ = ask(addr, base_params(b"/after-unended"))
+    g.eq(st, 200, "max_workers 1 serves on after it")
+    relay.stop()
+
+
 def main():
     g.need_file(fk.relay_path(), "fcgi-relay (build it first)")
     agent = g.start_agent()
@@ -275,6 +301,7 @@ def main():
     trickle_part(agent)
     pieces_part(agent)
     hostile_part(agent)
+    unended_part(agent)
 
 
 g.run(main)

@@ -16,6 +16,15 @@
 
 static const unsigned char whole[] = {BEGIN_REC, PARAMS_3, PARAMS_0};
 static const unsigned char whole_stdin[] = {BEGIN_REC, PARAMS_0, STDIN_0};
+/* A body in the peek, then its end; then the same with the end of another
+ * request's body between (libfcgi skips it), and with a record of this
+ * request that is not STDIN (libfcgi's to judge) */
+#define STDIN_2 1, 5, 0, 1, 0, 2, 6, 0, 'h', 'i', 0, 0, 0, 0, 0, 0
+static const unsigned char body_end[] = {BEGIN_REC, PARAMS_0, STDIN_2, STDIN_0};
+static const unsigned char other_stdin_end[] = {
+    BEGIN_REC, PARAMS_0, 1, 5, 0, 2, 0, 0, 0, 0, STDIN_0};
+static const unsigned char data_after[] = {BEGIN_REC, PARAMS_0, 1, 8, 0,      1,
+                                           0,         0,        0, 0, STDIN_0};
 static const unsigned char v2[] = {2, 1, 0, 1, 0, 8, 0, 0};
 static const unsigned char mgmt[] = {1, 9, 0, 0, 0, 0, 0, 0};
 static const unsigned char stdin_first[] = {1, 5, 0, 1, 0, 0, 0, 0};
@@ -47,8 +56,16 @@ static const struct scan_row scan_rows[] = {
     {__LINE__, whole, 20, 1024, FCGI_HEAD_PARTIAL}, /* padding missing */
     {__LINE__, whole, 28, 1024, FCGI_HEAD_PARTIAL},
     {__LINE__, whole, sizeof(whole) - 1, 1024, FCGI_HEAD_PARTIAL},
-    /* the body may follow in the same peek */
-    {__LINE__, whole_stdin, sizeof(whole_stdin), 1024, FCGI_HEAD_WHOLE},
+    /* the end of the request stream in the same peek: all of it */
+    {__LINE__, whole_stdin, sizeof(whole_stdin), 1024, FCGI_HEAD_ALL},
+    {__LINE__, whole_stdin, sizeof(whole_stdin) - 1, 1024, FCGI_HEAD_WHOLE},
+    {__LINE__, body_end, sizeof(body_end), 1024, FCGI_HEAD_ALL},
+    {__LINE__, body_end, sizeof(body_end) - 8, 1024, FCGI_HEAD_WHOLE},
+    {__LINE__, body_end, sizeof(body_end) - 9, 1024, FCGI_HEAD_WHOLE},
+    {__LINE__, other_stdin_end, sizeof(other_stdin_end), 1024, FCGI_HEAD_ALL},
+    {__LINE__, other_stdin_end, sizeof(other_stdin_end) - 8, 1024,
+     FCGI_HEAD_WHOLE},
+    {__LINE__, data_after, sizeof(data_after), 1024, FCGI_HEAD_WHOLE},
     /* what libfcgi must judge */
     {__LINE__, v2, sizeof(v2), 1024, FCGI_HEAD_HANDOVER},
     {__LINE__, mgmt, sizeof(mgmt), 1024, FCGI_HEAD_HANDOVER},
