@@ -517,11 +517,8 @@ static int on_socket(CURL *e, curl_socket_t s, int what, void *userp,
 		return 0;
 	}
 	if (i < 0) {
-		/* Not seen in practice (at most three). Unwatched, the socket
-		 * is still looked at by the pass each quiet second; -1 would
-		 * leave the multi handle dead. */
 		if (w->n == WATCH_MAX)
-			return 0;
+			return -1; /* not seen in practice: at most three */
 		i = w->n++;
 		w->fds[i].fd = s;
 	}
