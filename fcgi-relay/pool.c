@@ -71,7 +71,7 @@ static sigset_t g_sigs;
 
 /* Descriptors one request may hold: its FastCGI connection, its agent
  * connection, the wake-up socket pair libcurl makes for each handle's
- * multi handle (transfer.c), and one for a resolver or a retry. */
+ * internal multi handle, and one for a resolver or a retry. */
 #define FDS_PER_REQUEST 5
 /* Descriptors kept back for listen sockets, logs, the idle agent handles
  * (three each) and parked FastCGI connections. */

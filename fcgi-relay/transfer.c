@@ -4,7 +4,6 @@
 
 #include "transfer.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -25,59 +24,13 @@
  * The most recently used handle goes out first, so a warm connection is
  * reused; past AGENT_KEEPALIVE_MAX idle handles a returned one is
  * closed, so the process never keeps more idle agent connections than
- * that, however many requests it served at once.
- *
- * Each handle has a multi handle of its own, which keeps the connection
- * between transfers (what curl_easy_perform's hidden one did), driven
- * through libcurl's socket interface (see "driving libcurl"). */
-
-/* The sockets one transfer waits on (its connection; while connecting,
- * one per address tried and the resolver's) and libcurl's timer. */
-#define WATCH_MAX 8
-
-struct watch {
-	struct pollfd fds[WATCH_MAX];
-	int n;
-	long long due_ms; /* when libcurl's timer runs out, or -1: none */
-};
-
+ * that, however many requests it served at once. */
 struct agent_conn {
 	CURL *curl;
-	CURLM *multi;
-	struct watch watch;
 	curl_socket_t fd; /* the connection it keeps, or CURL_SOCKET_BAD */
 	long long idle_since_ms;
 	struct agent_conn *next;
 };
-
-static int on_socket(CURL *e, curl_socket_t s, int what, void *userp,
-                     void *socketp);
-static int on_timer(CURLM *m, long timeout_ms, void *userp);
-
-static struct agent_conn *conn_new(void)
-{
-	struct agent_conn *a = calloc(1, sizeof(*a));
-
-	if (a == NULL)
-		return NULL;
-	a->fd = CURL_SOCKET_BAD;
-	a->curl = curl_easy_init();
-	a->multi = curl_multi_init();
-	if (a->curl == NULL || a->multi == NULL) {
-		curl_multi_cleanup(a->multi);
-		curl_easy_cleanup(a->curl);
-		free(a);
-		return NULL;
-	}
-	/* one connection per handle, as CURLOPT_MAXCONNECTS 1 said to the
-	 * hidden multi handle of curl_easy_perform */
-	curl_multi_setopt(a->multi, CURLMOPT_MAXCONNECTS, 1L);
-	curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, &a->watch);
-	curl_multi_setopt(a->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-	curl_multi_setopt(a->multi, CURLMOPT_TIMERDATA, &a->watch);
-	return a;
-}
 
 static pthread_mutex_t g_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct agent_conn *g_idle;
@@ -94,14 +47,21 @@ static struct agent_conn *conn_take(void)
 		g_idle_count--;
 	}
 	pthread_mutex_unlock(&g_pool_lock);
-	return a != NULL ? a : conn_new();
+	if (a != NULL)
+		return a;
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return NULL;
+	a->fd = CURL_SOCKET_BAD;
+	if ((a->curl = curl_easy_init()) == NULL) {
+		free(a);
+		return NULL;
+	}
+	return a;
 }
 
-/* The handle is in no multi handle between transfers: the multi handle
- * closes the kept connection, then the handle goes. */
 static void conn_close(struct agent_conn *a)
 {
-	curl_multi_cleanup(a->multi);
 	curl_easy_cleanup(a->curl);
 	free(a);
 }
@@ -123,12 +83,16 @@ static struct agent_conn *conn_prune_locked(long long now, long long max_age)
 	return old;
 }
 
-/* a->fd, the socket libcurl kept after the transfer (noted by drive),
- * is what the next request checks before it may reuse the connection. */
+/* The socket libcurl kept after the transfer is what the next request
+ * checks before it may reuse the connection. */
 static void conn_give(struct agent_conn *a, long long max_age)
 {
+	curl_socket_t fd = CURL_SOCKET_BAD;
 	struct agent_conn *old;
 
+	if (curl_easy_getinfo(a->curl, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK)
+		fd = CURL_SOCKET_BAD;
+	a->fd = fd;
 	a->idle_since_ms = relay_now_ms();
 	pthread_mutex_lock(&g_pool_lock);
 	old = conn_prune_locked(a->idle_since_ms, max_age);
@@ -483,171 +447,6 @@ static void set_method(CURL *c, const struct plan *p)
 		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 }
 
-/* ---- driving libcurl ----
- *
- * curl_easy_perform polls before every pass of libcurl: first the
- * multi handle's wake-up socket alone (timeout 0), and on each pass its
- * read loop polls the connection again (timeout 0) before it reads,
- * although the wait just said it is readable. Told which socket is ready
- * (curl_multi_socket_action), libcurl reads at once; so the relay waits
- * itself, with one poll over the sockets libcurl names, and a 100-byte
- * answer costs two polls fewer. */
-
-static int watch_find(const struct watch *w, curl_socket_t s)
-{
-	int i;
-
-	for (i = 0; i < w->n; i++)
-		if (w->fds[i].fd == s)
-			return i;
-	return -1;
-}
-
-/* libcurl names a socket to wait on, changes what for, or drops it. */
-static int on_socket(CURL *e, curl_socket_t s, int what, void *userp,
-                     void *socketp)
-{
-	struct watch *w = userp;
-	int i = watch_find(w, s);
-
-	(void)e, (void)socketp;
-	if (what == CURL_POLL_REMOVE) {
-		if (i >= 0)
-			w->fds[i] = w->fds[--w->n];
-		return 0;
-	}
-	if (i < 0) {
-		if (w->n == WATCH_MAX)
-			return -1; /* not seen in practice: at most three */
-		i = w->n++;
-		w->fds[i].fd = s;
-	}
-	w->fds[i].events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) |
-	                           ((what & CURL_POLL_OUT) ? POLLOUT : 0));
-	return 0;
-}
-
-static int on_timer(CURLM *m, long timeout_ms, void *userp)
-{
-	struct watch *w = userp;
-
-	(void)m;
-	w->due_ms = timeout_ms < 0 ? -1 : relay_now_ms() + timeout_ms;
-	return 0;
-}
-
-/* curl_easy_perform waits at most a second between passes, so the
- * progress callback (deadlines, the client's hang-up) runs at least that
- * often while the agent is silent; so does this wait. */
-#define QUIET_PASS_MS 1000
-
-static int wait_ms(const struct watch *w)
-{
-	long long left;
-
-	if (w->due_ms < 0)
-		return QUIET_PASS_MS;
-	left = w->due_ms - relay_now_ms();
-	if (left < 0)
-		return 0;
-	return left < QUIET_PASS_MS ? (int)left : QUIET_PASS_MS;
-}
-
-static int curl_bits(short revents)
-{
-	int bits = 0;
-
-	if (revents & (POLLIN | POLLHUP))
-		bits |= CURL_CSELECT_IN;
-	if (revents & POLLOUT)
-		bits |= CURL_CSELECT_OUT;
-	if (revents & (POLLERR | POLLNVAL))
-		bits |= CURL_CSELECT_ERR;
-	return bits;
-}
-
-/* Hands libcurl what one poll found. The list is copied first: libcurl
- * changes it (on_socket) while it acts. */
-static CURLMcode act_on_ready(struct agent_conn *a, int *running)
-{
-	struct pollfd ready[WATCH_MAX];
-	int i, n = a->watch.n;
-	CURLMcode mc = CURLM_OK;
-
-	memcpy(ready, a->watch.fds, sizeof(ready[0]) * (size_t)n);
-	for (i = 0; i < n && mc == CURLM_OK; i++)
-		if (ready[i].revents != 0)
-			mc = curl_multi_socket_action(
-			    a->multi, ready[i].fd, curl_bits(ready[i].revents),
-			    running);
-	return mc;
-}
-
-/* Nothing was ready within the wait: libcurl's timer ran out, or a quiet
- * second passed; then a pass without a known event (libcurl looks at the
- * socket itself) runs the progress callback as curl_easy_perform would. */
-static CURLMcode act_on_quiet(struct agent_conn *a, int *running)
-{
-	const struct watch *w = &a->watch;
-
-	if ((w->due_ms >= 0 && relay_now_ms() >= w->due_ms) || w->n == 0)
-		return curl_multi_socket_action(a->multi, CURL_SOCKET_TIMEOUT,
-		                                0, running);
-	return curl_multi_socket_action(a->multi, w->fds[0].fd, 0, running);
-}
-
-static CURLcode multi_failed(CURLMcode mc)
-{
-	return mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY
-	                                 : CURLE_FAILED_INIT;
-}
-
-/* The transfer's result, once libcurl says it is done. */
-static CURLcode done_result(CURLM *multi)
-{
-	CURLMsg *m;
-	int left;
-
-	while ((m = curl_multi_info_read(multi, &left)) != NULL)
-		if (m->msg == CURLMSG_DONE)
-			return m->data.result;
-	return CURLE_FAILED_INIT;
-}
-
-/* One transfer, as curl_easy_perform would make it. The kept socket is
- * noted before the handle leaves the multi handle, after which libcurl
- * no longer tells it. */
-static CURLcode drive(struct agent_conn *a)
-{
-	struct watch *w = &a->watch;
-	CURLMcode mc;
-	CURLcode rc;
-	int running = 1, n;
-
-	w->n = 0;
-	w->due_ms = -1;
-	mc = curl_multi_add_handle(a->multi, a->curl);
-	if (mc != CURLM_OK)
-		return multi_failed(mc);
-	mc = curl_multi_socket_action(a->multi, CURL_SOCKET_TIMEOUT, 0,
-	                              &running);
-	while (mc == CURLM_OK && running > 0) {
-		n = poll(w->fds, (nfds_t)w->n, wait_ms(w));
-		if (n < 0 && errno != EINTR) {
-			mc = CURLM_OUT_OF_MEMORY; /* EFAULT, ENOMEM */
-			break;
-		}
-		mc = n > 0 ? act_on_ready(a, &running)
-		           : act_on_quiet(a, &running);
-	}
-	rc = mc != CURLM_OK ? multi_failed(mc) : done_result(a->multi);
-	if (curl_easy_getinfo(a->curl, CURLINFO_ACTIVESOCKET, &a->fd) !=
-	    CURLE_OK)
-		a->fd = CURL_SOCKET_BAD;
-	curl_multi_remove_handle(a->multi, a->curl);
-	return rc;
-}
-
 /* One retry, only when nothing reached the agent that could have acted:
  * a failed connect, or a reused connection that died before answering
  * an idempotent request; never once a client body byte was taken. */
@@ -673,7 +472,7 @@ static CURLcode perform_with_retry(struct agent_conn *a, struct relay_req *q)
 	int attempt;
 
 	for (attempt = 0;; attempt++) {
-		rc = drive(a);
+		rc = curl_easy_perform(a->curl);
 		if (attempt > 0 || rc == CURLE_OK || !may_retry(a->curl, q, rc))
 			return rc;
 		log_warning("retrying after %s", curl_easy_strerror(rc));
