@@ -150,8 +150,10 @@
 
 /* libcurl's receive buffer (default 16 KiB): each read hands the relay
  * one piece, and each piece costs a write to the web server, so large
- * answers move in 256 KiB pieces (64 KiB FastCGI records). Allocated
- * per worker on its first request. */
+ * answers move in 256 KiB pieces (64 KiB FastCGI records). libcurl 7.88
+ * allocates it for each transfer and frees it at the transfer's end, so
+ * it costs a quiet stream only the pages written and an idle handle
+ * nothing. */
 #define AGENT_RECV_BUFFER (256 * 1024)
 /* libcurl's upload buffer (its default, stated): the most one read of
  * the request body hands to libcurl, one send to the agent. Larger did
