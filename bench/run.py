@@ -247,21 +247,13 @@ def tree(roots):
 PROGRAM_NAMES = ("fcgi-relay", "fcgi_hello")
 
 
-def comm(pid):
-    try:
-        with open("/proc/%d/comm" % pid) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
-
-
 def cpu_ticks(roots, names=None):
     """utime+stime+cutime+cstime over the process trees (children reaped
     during the window, CGI programs, show up in their parent's c-times);
     only the processes called one of names, if given."""
     total = 0
     for p in tree(roots):
-        if names is not None and comm(p) not in names:
+        if names is not None and proc_name(p) not in names:
             continue
         try:
             with open("/proc/%d/stat" % p) as f:
