@@ -1,8 +1,9 @@
 /* libFuzzer target: the judge of peeked FastCGI request heads. Oracles:
- * the verdict never changes once a head is whole (more bytes after it
- * keep it whole), and a prefix of a partial head is partial too (a
- * verdict on fewer bytes is never firmer); ASan checks that no byte past
- * the length is read. */
+ * a head once whole stays whole with more bytes after it (whole, or
+ * whole with the request's empty STDIN record seen: FCGI_HEAD_ALL), a
+ * head whose stream was seen whole stays so, and a prefix of a partial
+ * head is partial too (a verdict on fewer bytes is never firmer); ASan
+ * checks that no byte past the length is read. */
 #include "config.h"
 
 #include <stdint.h>
@@ -37,7 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	all = judge(data, size);
 	for (n = 1; n < size; n += 1 + n / 4) {
 		part = judge(data, n);
-		if (part == FCGI_HEAD_WHOLE && all != FCGI_HEAD_WHOLE)
+		if ((part == FCGI_HEAD_WHOLE || part == FCGI_HEAD_ALL) &&
+		    all != FCGI_HEAD_WHOLE && all != FCGI_HEAD_ALL)
+			abort();
+		if (part == FCGI_HEAD_ALL && all != FCGI_HEAD_ALL)
 			abort();
 		if (all == FCGI_HEAD_PARTIAL && part != FCGI_HEAD_PARTIAL)
 			abort();
