@@ -51,10 +51,10 @@ static int client_put(struct relay_req *q, const char *p, size_t n)
  * before the write, since the client may ask again the moment it has it. */
 static void answered(struct relay_req *q)
 {
-	if (q->answered || q->io->answered == NULL)
+	if (q->answered)
 		return;
 	q->answered = 1;
-	q->io->answered(q->io->actx);
+	relay_io_answered(q->io);
 }
 
 /* Whether n more body bytes complete a body of known length. */
@@ -197,8 +197,7 @@ int answer_busy(const struct relay_io *io)
 
 	/* RFC 9110 §15.6.4, §10.2.3: tell the client when to come back
 	 * rather than queueing it without bound. */
-	if (io->answered != NULL)
-		io->answered(io->actx);
+	relay_io_answered(io);
 	return response_whole(&io->out, 503, "text/plain; charset=utf-8",
 	                      BUSY_RETRY_AFTER_S, body, sizeof(body) - 1, 0);
 }

@@ -50,8 +50,7 @@ static int path_is(const struct reqview *r, const char *want,
 static int whole(const struct relay_io *io, int status, const char *type,
                  int retry, const char *body, size_t len, int head_only)
 {
-	if (io->answered != NULL)
-		io->answered(io->actx);
+	relay_io_answered(io);
 	return response_whole(&io->out, status, type, retry, body, len,
 	                      head_only);
 }

@@ -56,6 +56,13 @@ struct relay_io {
 	void *actx;
 };
 
+/* Calls io->answered, if the I/O has one (relay_io.answered). */
+static inline void relay_io_answered(const struct relay_io *io)
+{
+	if (io->answered != NULL)
+		io->answered(io->actx);
+}
+
 /* How far a request got; each phase only moves forward. */
 enum relay_phase {
 	PHASE_PLAN,      /* nothing sent to the agent or the client */
