@@ -431,12 +431,24 @@ static void serve_conn(struct worker *w, int fd, enum fconn_head head)
 /* After a burst, freed request memory sits in the malloc arenas between
  * pieces still in use, resident; once the pool is back at its idle size
  * it is given back (malloc_trim walks every arena: only when the pool
- * has shrunk to its spare workers, not per request). */
+ * has shrunk to its spare workers, not per request).
+ *
+ * One trim at a time: the workers of a burst retire together, and a
+ * second walk of the same arenas gives nothing back. It also keeps
+ * glibc's lazy set-up of its own allocator single-threaded where that
+ * allocator is otherwise unused (under ASan, whose malloc replaces it,
+ * two retiring workers initialising it at once crashed in mtrim). */
 static void trim_after_burst(int workers_left)
 {
-	if (workers_left <= WORKER_SPARE + 1 &&
-	    !__atomic_load_n(&g.stopping, __ATOMIC_RELAXED))
-		malloc_trim(0);
+	static int trimming;
+
+	if (workers_left > WORKER_SPARE + 1 ||
+	    __atomic_load_n(&g.stopping, __ATOMIC_RELAXED))
+		return;
+	if (__atomic_exchange_n(&trimming, 1, __ATOMIC_ACQUIRE))
+		return;
+	malloc_trim(0);
+	__atomic_store_n(&trimming, 0, __ATOMIC_RELEASE);
 }
 
 static void *worker_main(void *arg)
