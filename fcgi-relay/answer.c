@@ -64,6 +64,11 @@ static int body_completes(const struct relay_req *q, size_t n)
 	       q->bytes_out + n >= (unsigned long long)q->expect_out;
 }
 
+int answer_whole(const struct relay_req *q)
+{
+	return q->phase == PHASE_STREAM && (q->no_body || body_completes(q, 0));
+}
+
 int answer_flush(struct relay_req *q)
 {
 	if (!q->held)

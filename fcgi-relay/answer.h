@@ -14,6 +14,10 @@ int answer_head(struct relay_req *q);
 /* One piece of the body; 0, or -1 once the client is gone (flagged). */
 int answer_body(struct relay_req *q, const char *p, size_t n);
 
+/* Whether all of the agent's answer went to the I/O (held or written):
+ * a head without a body, or a body of known length to its last byte. */
+int answer_whole(const struct relay_req *q);
+
 /* Sends what the I/O holds; 0, or -1 once the client is gone. */
 int answer_flush(struct relay_req *q);
 

@@ -278,31 +278,23 @@ static int peer_gone(const struct relay_req *q)
 	       (!q->p.expect_body || q->body_eof);
 }
 
-/* Whether the agent's answer is all here, so libcurl ends the transfer
- * without waiting again and what is held can leave with the end of the
- * request (one write: lighttpd closes the connection once it has the
- * whole Content-Length, before a separate FCGI_END_REQUEST). */
-static int answer_complete(const struct relay_req *q, curl_off_t dltotal,
-                           curl_off_t dlnow)
-{
-	if (q->phase != PHASE_STREAM)
-		return 0;
-	return q->no_body || (dltotal > 0 && dlnow >= dltotal);
-}
-
 /* libcurl calls this after every pass that did not finish the transfer:
  * one read of what the agent had delivered. Flushing here writes what
  * arrived when the next read would wait, so a stream's events leave one
- * by one and a burst leaves in one write. Also the clock: first-byte and
- * idle deadlines, and the client's hang-up. */
+ * by one and a burst leaves in one write. A whole answer is not flushed
+ * here: libcurl ends the transfer without waiting again, and what is
+ * held leaves with the end of the request in one write (lighttpd closes
+ * the connection once it has the whole Content-Length, before a
+ * separate FCGI_END_REQUEST). Also the clock: first-byte and idle
+ * deadlines, and the client's hang-up. */
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
                        curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct relay_req *q = ud;
 	long long now = relay_now_ms();
 
-	(void)ultotal, (void)ulnow;
-	if (!answer_complete(q, dltotal, dlnow) && answer_flush(q) < 0) {
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (!answer_whole(q) && answer_flush(q) < 0) {
 		q->xf.client_gone = 1;
 		q->detail = "web server closed the connection";
 		return 1;

@@ -148,6 +148,37 @@ START_TEST(test_error_and_busy)
 }
 END_TEST
 
+/* answer_whole tells the transfer not to flush: the held output leaves
+ * with the end of the request, in one write. */
+START_TEST(test_whole)
+{
+	static const char *const chunked[] = {"HTTP/1.1 200 OK\r\n",
+	                                      "Transfer-Encoding: chunked\r\n",
+	                                      "\r\n", NULL};
+	static const char *const empty[] = {
+	    "HTTP/1.1 200 OK\r\n", "Content-Length: 0\r\n", "\r\n", NULL};
+
+	given(ok10, 10, 0);
+	ck_assert_int_eq(answer_whole(&q), 0); /* no head yet */
+	answer_head(&q);
+	ck_assert_int_eq(answer_whole(&q), 0);
+	answer_body(&q, "abcdefghi", 9);
+	ck_assert_int_eq(answer_whole(&q), 0);
+	answer_body(&q, "j", 1);
+	ck_assert_int_eq(answer_whole(&q), 1);
+	given(chunked, -1, 0); /* only the end of the request ends it */
+	answer_head(&q);
+	answer_body(&q, "abcdefghij", 10);
+	ck_assert_int_eq(answer_whole(&q), 0);
+	given(ok10, 10, 1); /* HEAD */
+	answer_head(&q);
+	ck_assert_int_eq(answer_whole(&q), 1);
+	given(empty, 0, 0);
+	answer_head(&q);
+	ck_assert_int_eq(answer_whole(&q), 1);
+}
+END_TEST
+
 START_TEST(test_no_hook)
 {
 	given(ok10, 10, 0);
@@ -168,6 +199,7 @@ Suite *answer_suite(void)
 	tcase_add_test(tc, test_length_unknown);
 	tcase_add_test(tc, test_no_body);
 	tcase_add_test(tc, test_error_and_busy);
+	tcase_add_test(tc, test_whole);
 	tcase_add_test(tc, test_no_hook);
 	suite_add_tcase(s, tc);
 	return s;
