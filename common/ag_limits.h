@@ -96,6 +96,11 @@
  * streams a large body instead of spilling it to temp files. */
 #define FCGI_SNDBUF 16384
 
+/* fcgi-relay: management records (FCGI_GET_VALUES) a connection may
+ * send in a row before a request; a web server sends one. Past it the
+ * connection is closed, so one peer cannot keep a worker answering. */
+#define FCGI_MANAGEMENT_IN_A_ROW 16
+
 /* fcgi-relay: backlog of a --listen socket. */
 #define LISTEN_BACKLOG 128
 

@@ -30,7 +30,9 @@ enum fconn_head {
 	FCONN_PARTIAL,
 	FCONN_WHOLE,
 	FCONN_ALL,
-	FCONN_HANDOVER
+	FCONN_HANDOVER,
+	FCONN_MANAGEMENT, /* a management record first: fconn_manage */
+	FCONN_REFUSED     /* one libfcgi must not read: close it */
 };
 
 /* Reads the next request's head (FCGI_BEGIN_REQUEST and the parameters)
@@ -55,5 +57,11 @@ int fconn_end(struct fconn *c, int relay_bits);
 int fconn_input_waiting(int fd);
 
 enum fconn_head fconn_peek_head(int fd);
+
+/* Reads the management record that FCONN_MANAGEMENT saw first on fd and
+ * answers it (fcgi_management_answer), never blocking; max_reqs: the
+ * requests served at once. 0, or -1 when the record was malformed or the
+ * connection failed (the caller closes it). */
+int fconn_manage(int fd, unsigned long max_reqs);
 
 #endif

@@ -299,7 +299,7 @@ static int on_room(enum fconn_head *head)
 		    !(ev[k].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 			continue; /* wait on; SILENT: a spurious report */
 		take(i);
-		if (h == FCONN_WHOLE || h == FCONN_ALL || h == FCONN_HANDOVER)
+		if (h != FCONN_PARTIAL && h != FCONN_SILENT && h != FCONN_GONE)
 			hand_on(fd, h, &serve, head);
 		else
 			close(fd);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fcgiconn.h"
+#include "fcgihead.h"
 #include "headwait.h"
 #include "listen.h"
 #include "log.h"
@@ -268,6 +269,23 @@ static void accept_failed(int err)
 	usleep((useconds_t)pause_ms * 1000);
 }
 
+/* Management records first on a connection (a web server's
+ * FCGI_GET_VALUES before a request) are answered here, never by libfcgi
+ * (fcgihead.h). Returns the verdict on what follows them; FCONN_GONE
+ * when one could not be answered or too many came in a row. */
+static enum fconn_head past_management(int fd)
+{
+	enum fconn_head h;
+	int n = 0;
+
+	while ((h = fconn_peek_head(fd)) == FCONN_MANAGEMENT)
+		if (n++ == FCGI_MANAGEMENT_IN_A_ROW ||
+		    fconn_manage(fd, (unsigned long)__atomic_load_n(
+		                         &g.cap, __ATOMIC_RELAXED)) < 0)
+			return FCONN_GONE;
+	return h;
+}
+
 /* A connection is served only once its request head is whole, so
  * libfcgi's blocking read of it returns at once: a silent one is parked,
  * one with half a head waits in headwait.c until the rest comes or its
@@ -277,7 +295,7 @@ static void accept_failed(int err)
  * with what the peek saw in *head, else -1. */
 static int route(int fd, int fresh, enum fconn_head *head)
 {
-	enum fconn_head h = fconn_peek_head(fd);
+	enum fconn_head h = past_management(fd);
 
 	*head = h;
 	switch (h) {
@@ -285,6 +303,13 @@ static int route(int fd, int fresh, enum fconn_head *head)
 	case FCONN_ALL:
 	case FCONN_HANDOVER:
 		return fd;
+	case FCONN_REFUSED:
+		log_warning("FastCGI connection closed: a management record "
+		            "inside a request head, or one longer than %d "
+		            "bytes",
+		            FCGI_HEAD_PEEK_MAX);
+		break;
+	case FCONN_MANAGEMENT: /* answered by past_management */
 	case FCONN_SILENT:
 		if (park_as(fd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD) == 0)
 			return -1;
@@ -358,9 +383,12 @@ static int wait_work(enum fconn_head *head)
 			spawn_worker();
 		if (fd == g.wake[0])
 			continue; /* stopping is seen at the top */
-		if (headwait_owns(fd))
+		if (headwait_owns(fd)) {
 			fd = headwait_event(fd, head);
-		else if (fd == g.listen_fd)
+			if (fd >= 0 && (*head == FCONN_MANAGEMENT ||
+			                *head == FCONN_REFUSED))
+				fd = route(fd, 0, head);
+		} else if (fd == g.listen_fd)
 			fd = accept_one(head);
 		else
 			fd = route(fd, 0, head); /* a parked one spoke */

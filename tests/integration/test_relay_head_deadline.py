@@ -16,10 +16,10 @@ waiting, even when they outnumber the workers:
   mod_proxy_fcgi writes them apart), and a head sent in 12 pieces over
   0.6 s; the answer comes as soon as the last piece is in;
 - heads the relay's peek cannot judge whole and leaves to libfcgi (another
-  request's end record, a management record or request id 0 first, more
-  than 8 KiB) keep the same deadline: trickled a byte every 0.4 s, each
-  is ended within a few seconds, and a complete request beside them is
-  answered;
+  request's end record, request id 0 first, more than 8 KiB), and a head
+  after a management record the relay answered first, keep the same
+  deadline: trickled a byte every 0.4 s, each is ended within a few
+  seconds, and a complete request beside them is answered;
 - a whole head whose request stream never ends (no empty STDIN record):
   the relay answers, and its wait for the end of the stream is bounded by
   the same timeout (set on the socket only when the relay's peek did not
@@ -149,7 +149,9 @@ def trickle(socks, seconds):
 
 
 # Heads the pool cannot judge whole go to libfcgi, under the same
-# deadline (found by review: each held a worker as long as it trickled).
+# deadline (found by review: each held a worker as long as it trickled);
+# a management record first is the relay's to answer, and the head after
+# it waits under the deadline like any other.
 HOSTILE = (
     ("another request's empty PARAMS",
      lambda: begin() + record(PARAMS, b"", req_id=2)),
