@@ -139,7 +139,10 @@ def repeat_part(addr, logp):
          "a name repeated 100 times: answered once", repr(recs))
     with socket.socket(socket.AF_UNIX) as s:
         s.connect(addr)
-        s.sendall(query([b"FCGI_MPXS_CONNS"] * 3001))
+        try:
+            s.sendall(query([b"FCGI_MPXS_CONNS"] * 3001))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the relay may close once it saw the record's length
         recs, eof = read_until(s, lambda r: False)
     g.ok(eof and not recs, "a name repeated 3001 times (a record past the "
          "relay's 8 KiB look): the connection is closed unanswered",
